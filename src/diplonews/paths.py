@@ -1,0 +1,33 @@
+"""Where the dataset, the expectations and the sources are, installed or in a checkout.
+
+A wheel carries `dataset/` and `expectations/` inside the package (`_dataset`,
+`_expectations`); an editable install or a checkout uses the repository's folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_REPO_ROOT = PACKAGE_DIR.parents[1]
+
+
+def _pick(packaged: str, repo: str) -> Path:
+    inside = PACKAGE_DIR / packaged
+    return inside if inside.is_dir() else _REPO_ROOT / repo
+
+
+DATASET_PATH: Path = _pick("_dataset", "dataset")
+EXPECTATIONS_PATH: Path = _pick("_expectations", "expectations")
+
+
+def repo_root() -> Path:
+    """The checkout this package runs from (the root of `annotations/`, `dataset/`)."""
+    return _REPO_ROOT
+
+
+DATA_FILE_TEMPLATE = "{config}/test-00000-of-00001.parquet"
+CARD_FILE = "README.md"
+MANIFEST_FILE = "MANIFEST.json"
+RAW_DIR = "raw"
+GOLD_DIR = Path("annotations") / "gold"
