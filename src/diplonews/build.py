@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from diplonews import card, paths, schema
 from diplonews.annotations import AnnotationSet, load_annotations, read_raw_articles
-from diplonews.backends import arrow
+from diplonews.backends import arrow, croissant
 from diplonews.backends.pandera_pandas import validate_dataset
 from diplonews.errors import DiplonewsError, Problem, display_path
 from diplonews.files import publish_files, sha256_bytes
@@ -83,6 +83,7 @@ def compile_dataset(root: Path) -> BuildResult:
     files: dict[str, bytes] = {}
     for name, table in schema.DATASET_TABLES.items():
         files[paths.DATA_FILE_TEMPLATE.format(config=name)] = arrow.parquet_bytes(table, tables[name])
+    files[paths.CROISSANT_FILE] = croissant.croissant_bytes(files)
     counts = {name: len(rows) for name, rows in tables.items()}
     files[paths.CARD_FILE] = card.render_card(counts, statistics_markdown(tables)).encode("utf-8")
     for article in raw.values():

@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from diplonews import build
 
-    dataset_dir = Path(args.dataset) if args.dataset else paths.DATASET_PATH
+    dataset_dir = Path(args.dataset) if args.dataset else paths.DATASET_DIR
     problems = build.verify_manifest(dataset_dir)
     for problem in problems:
         print(problem, file=sys.stderr)

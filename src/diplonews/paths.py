@@ -17,8 +17,11 @@ def _pick(packaged: str, repo: str) -> Path:
     return inside if inside.is_dir() else _REPO_ROOT / repo
 
 
-DATASET_PATH: Path = _pick("_dataset", "dataset")
-EXPECTATIONS_PATH: Path = _pick("_expectations", "expectations")
+DATASET_DIR: Path = _pick("_dataset", "dataset")
+EXPECTATIONS_DIR: Path = _pick("_expectations", "expectations")
+# Strings, because `datasets.load_dataset` takes a str path (a Path object fails inside it).
+DATASET_PATH: str = str(DATASET_DIR)
+EXPECTATIONS_PATH: str = str(EXPECTATIONS_DIR)
 
 
 def repo_root() -> Path:
@@ -29,5 +32,6 @@ def repo_root() -> Path:
 DATA_FILE_TEMPLATE = "{config}/test-00000-of-00001.parquet"
 CARD_FILE = "README.md"
 MANIFEST_FILE = "MANIFEST.json"
+CROISSANT_FILE = "croissant.json"
 RAW_DIR = "raw"
 GOLD_DIR = Path("annotations") / "gold"

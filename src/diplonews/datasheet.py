@@ -1,0 +1,168 @@
+"""`diplonews datasheet`: the generated parts of DATASHEET.md, and its plots.
+
+DATASHEET.md is prose written by people, with marked sections
+(`<!-- name:start -->` ... `<!-- name:end -->`) that only this module writes: the
+statistics (the same tables the card shows) and the agreement figures recomputed from the
+kept annotation passes. `--check` fails when a marked section or a plot no longer matches
+the data, so a number in the datasheet can never silently drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from diplonews import agreement, labels, paths
+from diplonews.build import BuildResult, compile_dataset
+from diplonews.errors import EXIT_FAILED, EXIT_OK, DiplonewsError, Problem, display_path
+from diplonews.files import atomic_write_bytes, atomic_write_text
+from diplonews.statistics import statistics_markdown
+
+DATASHEET = "DATASHEET.md"
+FIGURES_DIR = Path("figures")
+PASSES_DIR = Path("annotations") / "passes"
+_SECTION = "<!-- {name}:start -->\n{body}\n<!-- {name}:end -->"
+
+
+def agreement_markdown(root: Path) -> str:
+    folders = sorted(p for p in (root / PASSES_DIR).iterdir() if p.is_dir()) if (root / PASSES_DIR).is_dir() else []
+    if len(folders) < 2:
+        return "_No two annotation passes are kept under annotations/passes/, so no agreement can be computed._"
+    result = agreement.agreement(agreement.load_sets(folders, root))
+    return (
+        f"Computed by `python scripts/agreement.py` from `annotations/passes/` ({', '.join(result['annotators'])}), "
+        "before adjudication. Spans match exactly (`_exact`) or by overlap (`_overlap`); attribute agreement "
+        "is measured on exactly matched spans (discrepancy types: on overlapping spans).\n\n" + agreement.render_table(result).split("\n", 1)[1]
+    )
+
+
+def replace_section(text: str, name: str, body: str, where: str) -> str:
+    pattern = re.compile(rf"<!-- {name}:start -->\n.*?\n<!-- {name}:end -->", re.DOTALL)
+    if not pattern.search(text):
+        raise DiplonewsError(
+            Problem(where, f"no marked section '{name}'", hint=f"add the lines '<!-- {name}:start -->' and '<!-- {name}:end -->'")
+        )
+    return pattern.sub(lambda _: _SECTION.format(name=name, body=body.strip()), text, count=1)
+
+
+def _figure_data(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    article_ids = [row["id"] for row in tables["articles"]]
+    per_article: dict[str, Counter[str]] = {article_id: Counter() for article_id in article_ids}
+    for row in tables["discrepancies"]:
+        for article_id in sorted({span["article_id"] for span in row["spans"]}):
+            per_article[article_id][row["type"]] += 1
+    return {
+        "labels": {label: sum(row["label"] == label for row in tables["entities"]) for label in labels.ENTITY_LABELS},
+        "discrepancies": {
+            article_id[:3]: [per_article[article_id][kind] for kind in labels.DISCREPANCY_TYPES] for article_id in article_ids
+        },
+    }
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def render_figures(tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
+    """PNG bytes per figure; each PNG carries the digest of the data it plots."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise DiplonewsError(
+            Problem("", "matplotlib is not installed", hint="pip install 'diplonews[plots]' to draw the figures")
+        ) from None
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = _figure_data(tables)
+    figures: dict[str, bytes] = {}
+
+    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
+    names = list(data["labels"])
+    ax.barh(names[::-1], [data["labels"][n] for n in names][::-1], color="#4c72b0")
+    ax.set_xlabel("mentions")
+    ax.set_title("Entity mentions per label")
+    fig.tight_layout()
+    figures["entity_labels.png"] = _png(fig, data["labels"])
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    left = [0] * len(data["discrepancies"])
+    articles = list(data["discrepancies"])
+    colors = plt.get_cmap("tab10").colors
+    for index, kind in enumerate(labels.DISCREPANCY_TYPES):
+        counts = [data["discrepancies"][a][index] for a in articles]
+        ax.barh(articles, counts, left=left, label=kind, color=colors[index % len(colors)])
+        left = [x + y for x, y in zip(left, counts, strict=True)]
+    ax.set_xlabel("discrepancies touching the article")
+    ax.set_ylabel("article")
+    ax.set_title("Discrepancies by type and article")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    figures["discrepancies_by_article.png"] = _png(fig, data["discrepancies"])
+    plt.close(fig)
+    return figures
+
+
+def _png(fig: Any, data: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None, "Description": f"diplonews-data-sha256:{_digest(data)}"})
+    return buffer.getvalue()
+
+
+def _png_digest(data: bytes) -> str | None:
+    match = re.search(rb"diplonews-data-sha256:([0-9a-f]{64})", data)
+    return match.group(1).decode() if match else None
+
+
+def render_text(root: Path, result: BuildResult) -> str:
+    path = root / DATASHEET
+    if not path.is_file():
+        raise DiplonewsError(Problem(display_path(path), "missing", hint="restore DATASHEET.md from git"))
+    text = path.read_text("utf-8")
+    text = replace_section(text, "statistics", statistics_markdown(result.tables), display_path(path))
+    return replace_section(text, "agreement", agreement_markdown(root), display_path(path))
+
+
+def stale(root: Path) -> list[str]:
+    result = compile_dataset(root)
+    problems = []
+    if (root / DATASHEET).read_text("utf-8") != render_text(root, result):
+        problems.append(f"{DATASHEET}: a generated section differs from the data")
+    expected = {name: _digest(data) for name, data in _figure_data(result.tables).items()}
+    digests = {"entity_labels.png": expected["labels"], "discrepancies_by_article.png": expected["discrepancies"]}
+    for name in digests:
+        path = root / FIGURES_DIR / name
+        if not path.is_file():
+            problems.append(f"{FIGURES_DIR / name}: missing")
+        elif _png_digest(path.read_bytes()) != digests[name]:
+            problems.append(f"{FIGURES_DIR / name}: plots other data than the dataset's")
+    return problems
+
+
+def main(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve() if args.root else paths.repo_root()
+    if args.check:
+        problems = stale(root)
+        for problem in problems:
+            print(f"{problem}: stale", file=sys.stderr)
+        if problems:
+            print("run `diplonews datasheet` and commit DATASHEET.md and figures/", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{DATASHEET} and {FIGURES_DIR}/ are up to date")
+        return EXIT_OK
+    result = compile_dataset(root)
+    text, figures = render_text(root, result), render_figures(result.tables)
+    atomic_write_text(root / DATASHEET, text)
+    for name, data in figures.items():
+        atomic_write_bytes(root / FIGURES_DIR / name, data)
+    print(f"wrote {DATASHEET} and {len(figures)} figure(s) in {FIGURES_DIR}/")
+    return EXIT_OK

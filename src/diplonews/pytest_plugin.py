@@ -1,0 +1,1 @@
+"""pytest plugin (quality gates for downstream predictions); being written."""

@@ -1,0 +1,34 @@
+"""dataset/croissant.json: generated from the contract, valid Croissant, readable offline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REPO
+from diplonews import labels, schema
+
+CROISSANT = REPO / "dataset" / "croissant.json"
+
+
+def test_record_sets_and_fields_follow_the_contract() -> None:
+    metadata = json.loads(CROISSANT.read_text("utf-8"))
+    record_sets = {rs["@id"]: rs for rs in metadata["recordSet"]}
+    for name, table in schema.DATASET_TABLES.items():
+        assert [f["name"] for f in record_sets[name]["field"]] == list(table.column_names)
+    entity_label = next(f for f in record_sets["entities"]["field"] if f["name"] == "label")
+    names_set = record_sets[entity_label["references"]["field"]["@id"].split("/")[0]]
+    assert [row[f"{names_set['@id']}/name"] for row in names_set["data"]] == list(labels.ENTITY_LABELS)
+
+
+def test_mlcroissant_validates_and_reads_records() -> None:
+    mlc = pytest.importorskip("mlcroissant")
+    dataset = mlc.Dataset(jsonld=str(CROISSANT))
+    records = list(dataset.records("discrepancies"))
+    assert len(records) > 0
+    first = records[0]
+    spans = first["discrepancies/spans"]
+    assert spans and {"discrepancies/spans/start", "discrepancies/spans/text"} <= set(spans[0])
+    label_names = [r["entities_label_names/name"] for r in dataset.records("entities_label_names")]
+    assert [n.decode() if isinstance(n, bytes) else n for n in label_names] == list(labels.ENTITY_LABELS)
