@@ -97,9 +97,19 @@ def layer_items(annotation_set: AnnotationSet, layer: str) -> list[Item]:
             )
             for r in rows
         ]
-    # Discrepancies: one item per span, carrying the discrepancy's type and scope.
+    # Discrepancies: one item per span, carrying what its discrepancy says about it: the
+    # type and scope, the correction, and the other spans grouped with it.
     return [
-        Item((s["article_id"], s["start"], s["end"]), {"type": r["type"], "scope": r["scope"], "id": r["discrepancy_id"]}, r)
+        Item(
+            (s["article_id"], s["start"], s["end"]),
+            {
+                "type": r["type"],
+                "scope": r["scope"],
+                "correction": r["correction"],
+                "group": sorted((g["article_id"], g["start"], g["end"]) for g in r["spans"]),
+            },
+            r,
+        )
         for r in rows
         for s in r["spans"]
     ]
@@ -171,7 +181,12 @@ def render_table(result: dict[str, Any]) -> str:
     lines = [f"annotators: {', '.join(result['annotators'])}", "| layer | figure | value |", "|---|---|---|"]
     for layer, values in result["mean"].items():
         for key, value in values.items():
-            shown = "n/a" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+            if value is None:
+                shown = "n/a"
+            elif key.startswith("n_"):  # span counts (for discrepancies: spans, not discrepancies)
+                shown = f"{value:g}"
+            else:
+                shown = f"{value:.3f}"
             lines.append(f"| {layer} | {key} | {shown} |")
     return "\n".join(lines)
 
@@ -189,7 +204,8 @@ def disagreements(sets: dict[str, AnnotationSet]) -> tuple[dict[str, list[dict[s
 
     An item is agreed when every annotator has the same span with the same attributes
     (entities: label, entity_id, surface_error; temporal: type, value, mod; discrepancy
-    spans: type). Everything else is listed with each annotator's version.
+    spans: type, scope, correction and the spans grouped with it). Everything else is
+    listed with each annotator's version.
     """
     names = sorted(sets)
     agreed: dict[str, list[dict[str, Any]]] = {}
@@ -201,8 +217,6 @@ def disagreements(sets: dict[str, AnnotationSet]) -> tuple[dict[str, list[dict[s
         for span in spans:
             versions = {name: by_annotator[name].get(span) for name in names}
             comparable = {name: (item.attributes if item else None) for name, item in versions.items()}
-            if layer == "discrepancies":
-                comparable = {name: (attrs["type"] if attrs else None) for name, attrs in comparable.items()}
             if len({json.dumps(v, sort_keys=True) for v in comparable.values()}) == 1:
                 first = versions[names[0]]
                 assert first is not None
