@@ -20,7 +20,7 @@ def test_duplicate_json_keys_are_refused(tmp_path: Path) -> None:
 def test_non_object_line_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text('{"a": 1}\n[1, 2]\n', "utf-8")
-    with pytest.raises(DiplonewsError, match="a.jsonl:2: error: expected a JSON object, found list"):
+    with pytest.raises(DiplonewsError, match=r"a\.jsonl:2: error: expected a JSON object, found list"):
         files.read_jsonl(path)
 
 

@@ -1,0 +1,191 @@
+"""The Label Studio labeling config, generated from `diplonews.labels`.
+
+`annotations/label_studio.xml` is this module's output, committed so a maintainer can
+paste it into a server by hand; a test fails when the file and `labels.py` drift apart.
+The control names below are the contract between the config and `diplonews.labelstudio`
+(push writes results under these names, pull refuses any other), so both read them here.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from diplonews import labels, paths
+
+CONFIG_FILE = Path("annotations") / "label_studio.xml"
+
+# The object: one task shows one article's raw text. Offsets are counted in it.
+TEXT = "text"
+
+# Region labels: one Labels control per layer; a region carries exactly one of them.
+ENTITY = "entity"
+TIMEX = "timex"
+DISCREPANCY = "discrepancy"
+LAYER_OF_LABELS = {ENTITY: "entities", TIMEX: "temporal", DISCREPANCY: "discrepancies"}
+
+# Per-region attributes (they share the id of the region they describe).
+ENTITY_ID = "entity_id"
+CANONICAL_NAME = "canonical_name"
+SURFACE_ERROR = "surface_error"
+TIMEX_VALUE = "timex_value"
+TIMEX_MOD = "timex_mod"
+TIMEX_ANCHOR = "timex_anchor"
+DISCREPANCY_ID = "discrepancy_id"
+DISCREPANCY_SCOPE = "discrepancy_scope"
+DISCREPANCY_DESCRIPTION = "discrepancy_description"
+DISCREPANCY_CORRECTION = "discrepancy_correction"
+DISCREPANCY_DELETE = "discrepancy_delete"
+
+# The single choice of the checkbox-like controls.
+SURFACE_ERROR_CHOICE = "surface_error"
+DCT_CHOICE = labels.DCT_ANCHOR
+DELETE_CHOICE = "delete"
+
+# Which per-region control belongs to which region label, and what kind of result it gives.
+PER_REGION: dict[str, tuple[str, str]] = {
+    ENTITY_ID: (ENTITY, "textarea"),
+    CANONICAL_NAME: (ENTITY, "textarea"),
+    SURFACE_ERROR: (ENTITY, "choices"),
+    TIMEX_VALUE: (TIMEX, "textarea"),
+    TIMEX_MOD: (TIMEX, "choices"),
+    TIMEX_ANCHOR: (TIMEX, "choices"),
+    DISCREPANCY_ID: (DISCREPANCY, "textarea"),
+    DISCREPANCY_SCOPE: (DISCREPANCY, "choices"),
+    DISCREPANCY_DESCRIPTION: (DISCREPANCY, "textarea"),
+    DISCREPANCY_CORRECTION: (DISCREPANCY, "textarea"),
+    DISCREPANCY_DELETE: (DISCREPANCY, "choices"),
+}
+
+# Article-level controls (not attached to a region): the annotator may correct them.
+ARTICLE_EVENT = "event"
+ARTICLE_TEXTAREAS: tuple[str, ...] = ("title", "publisher", "dct", "dct_evidence")
+ARTICLE_CONTROLS: dict[str, str] = {ARTICLE_EVENT: "choices", **dict.fromkeys(ARTICLE_TEXTAREAS, "textarea")}
+
+# Relation labels: a timex anchored to another timex; spans of one discrepancy.
+RELATION_ANCHOR = "anchor"
+RELATION_SAME_DISCREPANCY = "same_discrepancy"
+RELATION_LABELS: tuple[str, ...] = (RELATION_ANCHOR, RELATION_SAME_DISCREPANCY)
+
+# Closed value sets of every choice control, straight from labels.py.
+CHOICE_VALUES: dict[str, tuple[str, ...]] = {
+    SURFACE_ERROR: (SURFACE_ERROR_CHOICE,),
+    TIMEX_MOD: labels.TIMEX_MODS,
+    TIMEX_ANCHOR: (DCT_CHOICE,),
+    DISCREPANCY_SCOPE: labels.DISCREPANCY_SCOPES,
+    DISCREPANCY_DELETE: (DELETE_CHOICE,),
+    ARTICLE_EVENT: labels.EVENTS,
+}
+LABEL_VALUES: dict[str, tuple[str, ...]] = {
+    ENTITY: labels.ENTITY_LABELS,
+    TIMEX: labels.TEMPORAL_TYPES,
+    DISCREPANCY: labels.DISCREPANCY_TYPES,
+}
+
+_PALETTES: dict[str, tuple[str, ...]] = {
+    ENTITY: ("#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#98df8a", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#9467bd", "#c49c94"),
+    TIMEX: ("#6baed6", "#3182bd", "#9ecae1", "#08519c"),
+    DISCREPANCY: ("#d62728", "#ff9896", "#e6550d", "#fd8d3c", "#a50f15", "#fdae6b", "#7f7f7f", "#c7c7c7"),
+}
+
+
+def _element(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
+    return ET.SubElement(parent, tag, attributes)
+
+
+def _header(parent: ET.Element, text: str, size: str = "6") -> None:
+    _element(parent, "Header", value=text, size=size)
+
+
+def _labels(parent: ET.Element, name: str, header: str) -> None:
+    _header(parent, header, "5")
+    control = _element(parent, "Labels", name=name, toName=TEXT, choice="single", showInline="true")
+    palette = _PALETTES[name]
+    for index, value in enumerate(LABEL_VALUES[name]):
+        _element(control, "Label", value=value, background=palette[index % len(palette)])
+
+
+def _textarea(parent: ET.Element, name: str, placeholder: str, *, per_region: bool, rows: int = 1) -> None:
+    attributes = {"name": name, "toName": TEXT, "editable": "true", "maxSubmissions": "1", "rows": str(rows), "placeholder": placeholder}
+    if per_region:
+        attributes["perRegion"] = "true"
+    _element(parent, "TextArea", **attributes)
+
+
+def _choices(parent: ET.Element, name: str, *, per_region: bool, required: bool = False) -> None:
+    attributes = {"name": name, "toName": TEXT, "choice": "single", "showInline": "true"}
+    if per_region:
+        attributes["perRegion"] = "true"
+    if required:
+        attributes["required"] = "true"
+    control = _element(parent, "Choices", **attributes)
+    for value in CHOICE_VALUES[name]:
+        _element(control, "Choice", value=value)
+
+
+def _region_panel(parent: ET.Element, label_name: str, title: str) -> ET.Element:
+    """Per-region controls show only while a region of this layer is selected."""
+    panel = _element(parent, "View", visibleWhen="region-selected", whenTagName=label_name)
+    _header(panel, title, "5")
+    return panel
+
+
+def label_config() -> str:
+    """The XML, deterministic: the same labels.py gives the same bytes."""
+    root = ET.Element("View")
+    root.append(ET.Comment(" Generated from src/diplonews/labels.py by diplonews.backends.labelstudio_config; "
+                           "do not edit, run `diplonews labelstudio config`. "))
+    _header(root, "$article_id", "4")
+    _labels(root, ENTITY, "Entities (annotations/GUIDELINES.md section 1)")
+    _labels(root, TIMEX, "Temporal expressions (section 2)")
+    _labels(root, DISCREPANCY, "Discrepancies (section 3)")
+    _element(root, "Text", name=TEXT, value="$text", granularity="symbol", saveTextResult="yes")
+    relations = _element(root, "Relations")
+    for value in RELATION_LABELS:
+        _element(relations, "Relation", value=value)
+
+    panel = _region_panel(root, ENTITY, "Selected entity mention")
+    _header(panel, "entity_id (lowercase slug of the canonical name, e.g. qin_gang)")
+    _textarea(panel, ENTITY_ID, "entity_id", per_region=True)
+    _header(panel, "canonical name (the referent's established English name)")
+    _textarea(panel, CANONICAL_NAME, "canonical name", per_region=True)
+    _choices(panel, SURFACE_ERROR, per_region=True)
+
+    panel = _region_panel(root, TIMEX, "Selected temporal expression")
+    _header(panel, "TIMEX3 value (empty = the text does not determine it)")
+    _textarea(panel, TIMEX_VALUE, "e.g. 2024-04-26, PT7H30M, PAST_REF", per_region=True)
+    _header(panel, "mod")
+    _choices(panel, TIMEX_MOD, per_region=True)
+    _header(panel, "anchor: tick dct, or draw an 'anchor' relation to the timex this one is resolved against")
+    _choices(panel, TIMEX_ANCHOR, per_region=True)
+
+    panel = _region_panel(root, DISCREPANCY, "Selected discrepancy span")
+    _header(panel, "discrepancy_id (the same on every span of one discrepancy, in every article)")
+    _textarea(panel, DISCREPANCY_ID, "e.g. d017", per_region=True)
+    _header(panel, "scope")
+    _choices(panel, DISCREPANCY_SCOPE, per_region=True)
+    _header(panel, "description (what is wrong and how one knows)")
+    _textarea(panel, DISCREPANCY_DESCRIPTION, "description", per_region=True, rows=3)
+    _header(panel, "correction (empty = no single correction applies; tick delete when the span should go)")
+    _textarea(panel, DISCREPANCY_CORRECTION, "correction", per_region=True, rows=2)
+    _choices(panel, DISCREPANCY_DELETE, per_region=True)
+
+    article = _element(root, "View")
+    _header(article, "Article metadata (section 4)", "5")
+    _header(article, "event")
+    _choices(article, ARTICLE_EVENT, per_region=False, required=True)
+    _header(article, "title (empty = the file does not start with one)")
+    _textarea(article, "title", "title", per_region=False)
+    _header(article, "publisher (empty = the text does not name it)")
+    _textarea(article, "publisher", "publisher", per_region=False)
+    _header(article, "dct (YYYY-MM-DD; empty = undetermined)")
+    _textarea(article, "dct", "YYYY-MM-DD", per_region=False)
+    _header(article, "dct evidence (the words of the text the dct was inferred from)")
+    _textarea(article, "dct_evidence", "evidence", per_region=False, rows=3)
+
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def config_path(root: Path | None = None) -> Path:
+    return (root or paths.repo_root()) / CONFIG_FILE
