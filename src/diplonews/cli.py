@@ -82,13 +82,18 @@ def cmd_labelstudio(args: argparse.Namespace) -> int:
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:
+    from diplonews import schema  # the task names are the prediction tables of the contract
+
     parser = sub.add_parser(
         "validate",
         help="validate the dataset, or a downstream prediction file, against the contract and the GX suites",
     )
-    parser.add_argument("--task", choices=("entities", "temporal", "discrepancies", "cleaning"), help="validate predictions for this task")
+    parser.add_argument("--task", choices=schema.TASKS, help="validate predictions for this task")
     parser.add_argument("--predictions", type=Path, help="prediction file (.jsonl, .csv or .parquet)")
-    parser.add_argument("--thresholds", type=Path, help="JSON file overriding quality-gate thresholds")
+    parser.add_argument(
+        "--thresholds", type=Path,
+        help='JSON file overriding quality-gate thresholds ({"min_strict_micro_f1": 0.8}), or an edited copy of expectations/gates_<task>.json',
+    )  # fmt: skip
     parser.add_argument("--dataset", type=Path, help="dataset folder (default: the installed dataset)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="where the JSON result and Data Docs go")
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")

@@ -11,7 +11,7 @@ new engine never touches the contract and the contract never drifts between engi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from diplonews import labels
@@ -170,6 +170,9 @@ RULES: dict[str, str] = {
     "anchor_resolves": "anchor is 'dct', null, or the timex_id of another temporal expression of the same article",
     "spans_in_articles": "every span of `spans` lies in its article and its text matches",
     "scope_matches_spans": "intra_document spans lie in one article; cross_document spans in two or more",
+    "prediction_span_in_article": "article_id is a known article, 0 <= start < end <= n_chars, and text == article.text[start:end] when text is given",
+    "unique_prediction": "no two rows share article_id, start, end and label (or type)",
+    "covers_every_article": "one row per article of the dataset: every article_id is known, none is missing, none is repeated",
 }
 
 DATASET_TABLES: dict[str, Table] = {table.name: table for table in (ARTICLES, ENTITIES, TEMPORAL, DISCREPANCIES)}
@@ -179,3 +182,70 @@ SPLIT = "test"
 
 def span_tables() -> Iterator[Table]:
     return (table for table in DATASET_TABLES.values() if table.spans is not None)
+
+
+# ---- downstream predictions: what a model or pipeline hands to `diplonews validate` --------
+#
+# One span per row, located like the gold's spans; the label column reuses the gold's
+# column (and so its label set). `text` is optional: when given it must equal the slice.
+
+
+def _prediction_span_columns() -> tuple[Column, ...]:
+    start, end, text = _span_columns("predicted span")
+    return (
+        start,
+        end,
+        replace(text, nullable=True, description="Optional: the span's text; when given it must equal `article[start:end]`."),
+    )
+
+
+PREDICTION_ENTITIES = Table(
+    name="predictions_entities",
+    description="Predicted entity mentions, one span per row.",
+    spans=SpanColumns(),
+    optional=frozenset({"text"}),
+    rules=("prediction_span_in_article", "unique_prediction"),
+    columns=(_article_id(), *_prediction_span_columns(), ENTITIES.column("label")),
+)
+
+PREDICTION_TEMPORAL = Table(
+    name="predictions_temporal",
+    description="Predicted temporal expressions with their TIMEX3 type and value, one span per row.",
+    spans=SpanColumns(),
+    optional=frozenset({"text"}),
+    rules=("prediction_span_in_article", "unique_prediction", "timex_value_grammar"),
+    columns=(_article_id(), *_prediction_span_columns(), TEMPORAL.column("type"), TEMPORAL.column("value")),
+)
+
+PREDICTION_DISCREPANCIES = Table(
+    name="predictions_discrepancies",
+    description="Predicted discrepancy spans with their type, one span per row.",
+    spans=SpanColumns(),
+    optional=frozenset({"text"}),
+    rules=("prediction_span_in_article", "unique_prediction"),
+    columns=(_article_id(), *_prediction_span_columns(), DISCREPANCIES.column("type")),
+)
+
+PREDICTION_CLEANING = Table(
+    name="predictions_cleaning",
+    description="The output of a cleaning pipeline: one cleaned text per article.",
+    key="article_id",
+    rules=("covers_every_article",),
+    columns=(
+        _article_id(),
+        Column("text", "string", "The cleaned article: boilerplate and extraction artifacts removed, everything else kept."),
+    ),
+)
+
+PREDICTION_TABLES: dict[str, Table] = {
+    "entities": PREDICTION_ENTITIES,
+    "temporal": PREDICTION_TEMPORAL,
+    "discrepancies": PREDICTION_DISCREPANCIES,
+    "cleaning": PREDICTION_CLEANING,
+}
+TASKS: tuple[str, ...] = tuple(PREDICTION_TABLES)
+
+
+def label_column(table: Table) -> Column | None:
+    """The column holding the closed label set a span is classified with (`label` or `type`)."""
+    return next((column for column in table.columns if column.dtype == "class_label"), None)

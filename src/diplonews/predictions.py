@@ -1,0 +1,356 @@
+"""Reading downstream prediction files (JSONL, CSV, Parquet) into typed frames, strictly.
+
+A prediction file comes from someone else's program, so everything its format can get
+wrong is refused here, with the file, the line (or row) and the field: bad JSON, a JSON
+string where an integer belongs, a float offset, a non-numeric CSV cell, a Parquet column
+of the wrong Arrow type. What is left for the pandera stage is structure (columns present
+or unknown, nulls); what is left for the GX stage is meaning (offsets, labels, ids).
+
+Large JSONL files are parsed by pyarrow; `files.read_jsonl` stays the reference reader:
+whenever the fast path sees anything it cannot vouch for, the file is re-read by
+`read_jsonl`, so both paths accept exactly the same files and report the same problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+from diplonews import schema
+from diplonews.errors import DiplonewsError, Problem, display_path, where
+from diplonews.files import read_jsonl, read_utf8
+
+FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+MAX_PREDICTION_FILE_BYTES = 8 * 1024**3
+MAX_PROBLEMS = 200  # stop collecting: a file with more is broken as a whole
+FAST_JSONL_BYTES = 1 << 20  # above this size, try the pyarrow reader first
+
+_POLARS_TYPES: dict[str, pl.DataType] = {"string": pl.String(), "class_label": pl.String(), "int32": pl.Int64(), "bool": pl.Boolean()}
+_ARROW_TYPES: dict[str, pa.DataType] = {"string": pa.string(), "class_label": pa.string(), "int32": pa.int64(), "bool": pa.bool_()}
+_WHAT = {"string": "a string", "class_label": "a string (a label)", "int32": "an integer", "bool": "true or false"}
+_JSON_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object", type(None): "null"}
+
+
+@dataclass
+class PredictionFile:
+    """A typed frame of predictions and a way back from a row to where it stands in the file."""
+
+    name: str  # display name: the path, or "<records>" for in-memory input
+    format: str
+    frame: pl.DataFrame
+    path: Path | None = None
+    _lines: np.ndarray | None = field(default=None, repr=False)  # line of each row, when known
+
+    @property
+    def n_rows(self) -> int:
+        return self.frame.height
+
+    def where(self, row: int | None) -> str:
+        """'file:line' for a 0-based row (or 'file row N' where lines mean nothing: Parquet, frames)."""
+        if row is None:
+            return self.name
+        lines = self._line_numbers()
+        if lines is not None and 0 <= row < len(lines):
+            return f"{self.name}:{int(lines[row])}"
+        return f"{self.name} row {row + 1}"
+
+    def _line_numbers(self) -> np.ndarray | None:
+        if self._lines is None and self.format == "csv" and self.path is not None:
+            self._lines = _csv_record_lines(self.path)
+        return self._lines
+
+
+# ---- entry points ---------------------------------------------------------------------
+
+
+def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
+    """Read a prediction file by its extension; raise DiplonewsError naming every problem."""
+    path = Path(path)
+    file_format = FORMATS.get(path.suffix.lower())
+    if file_format is None:
+        raise DiplonewsError(
+            Problem(where(path), f"unknown prediction file format {path.suffix!r}", hint=f"use one of {', '.join(sorted(FORMATS))}")
+        )
+    if not path.is_file():
+        raise DiplonewsError(Problem(where(path), "file not found"))
+    if path.stat().st_size == 0:
+        raise _no_rows(where(path))
+    if file_format == "jsonl":
+        source = _read_jsonl(path, table)
+    elif file_format == "csv":
+        source = _read_csv(path, table)
+    else:
+        source = _read_parquet(path, table)
+    if source.n_rows == 0:
+        raise _no_rows(source.name)
+    return source
+
+
+def _no_rows(at: str) -> DiplonewsError:
+    return DiplonewsError(
+        Problem(at, "no predictions (zero rows)", hint="an empty output is almost always a failed export; a model that finds nothing fails the gates anyway")
+    )
+
+
+def from_records(records: Iterable[Mapping[str, Any]], table: schema.Table, name: str = "<records>") -> PredictionFile:
+    """In-memory predictions (a list of dicts), checked like JSONL lines; rows are numbered from 1."""
+    numbered = []
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise DiplonewsError(Problem(f"{name} row {index + 1}", f"expected a mapping, found {type(record).__name__}"))
+        numbered.append((index + 1, dict(record)))
+    if not numbered:
+        raise _no_rows(name)
+    frame = _frame_from_records(numbered, table, lambda line: f"{name} row {line}")
+    return PredictionFile(name, "records", frame)
+
+
+def from_frame(frame: Any, table: schema.Table, name: str = "<dataframe>") -> PredictionFile:
+    """A pandas or polars DataFrame (or an Arrow table), checked like a Parquet file."""
+    if isinstance(frame, pl.DataFrame):
+        arrow = frame.to_arrow()
+    elif isinstance(frame, pa.Table):
+        arrow = frame
+    else:
+        try:
+            arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise DiplonewsError(Problem(name, f"cannot convert the frame to columns: {error}", hint="every column must hold one type")) from None
+    if arrow.num_rows == 0:
+        raise _no_rows(name)
+    return PredictionFile(name, "frame", _frame_from_arrow(arrow, table, name))
+
+
+# ---- JSONL ----------------------------------------------------------------------------
+
+def _read_jsonl(path: Path, table: schema.Table) -> PredictionFile:
+    if path.stat().st_size > FAST_JSONL_BYTES:
+        fast = _read_jsonl_fast(path, table)
+        if fast is not None:
+            return fast
+    records = read_jsonl(path, max_bytes=MAX_PREDICTION_FILE_BYTES)
+    frame = _frame_from_records(records, table, lambda line: where(path, line))
+    return PredictionFile(display_path(path), "jsonl", frame, path, np.array([line for line, _ in records], dtype=np.int64))
+
+
+def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
+    """pyarrow's parse, accepted only when it provably equals the strict reader's; else None.
+
+    Every check is on bytes (no decoding: pyarrow validates UTF-8 itself). Whatever the
+    strict reader would refuse or number differently (a BOM, a CR, a blank or indented
+    line, bad UTF-8, a type or key pyarrow objects to) sends the file to `read_jsonl`,
+    which then names the line.
+    """
+    if path.stat().st_size > MAX_PREDICTION_FILE_BYTES:
+        return None
+    data = path.read_bytes()
+    if not data or data.startswith(b"\xef\xbb\xbf") or b"\r" in data:
+        return None
+    body = np.frombuffer(data, dtype=np.uint8)
+    if body[-1] == 0x0A:
+        body = body[:-1]
+    if body.size == 0:
+        return None
+    newlines = np.flatnonzero(body == 0x0A)
+    firsts = np.concatenate(([body[0]], body[np.clip(newlines + 1, 0, body.size - 1)]))
+    if body[-1] == 0x0A or np.isin(firsts, (0x0A, 0x20, 0x09, 0x0B, 0x0C)).any():
+        return None  # a blank or indented line: line numbers would shift, let the strict reader count
+    n_lines = newlines.size + 1
+    explicit = pa.schema([pa.field(column.name, _ARROW_TYPES[column.dtype]) for column in table.columns])
+    options = pa_json.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="error", newlines_in_values=False)
+    try:
+        arrow = pa_json.read_json(pa.BufferReader(data), parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None  # malformed, an unknown field, a wrong type, bad UTF-8: the strict reader names the line
+    if arrow.num_rows != n_lines:
+        return None  # two objects on one line, or similar
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    for column in table.columns:
+        if frame[column.name].null_count() == 0:
+            continue
+        if not column.nullable:
+            return None  # a missing or null required value: let the strict path say which
+        if column.name not in table.optional:
+            key = json.dumps(column.name).encode()
+            present = data.count(key + b":") + sum(1 for _ in re.finditer(re.escape(key) + rb"\s+:", data))
+            if present != n_lines:
+                return None  # the key is absent on some line: the strict path names it
+    frame = _drop_absent_optional(frame, table)
+    return PredictionFile(display_path(path), "jsonl", frame, path, np.arange(1, n_lines + 1, dtype=np.int64))
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _value_ok(dtype: str, value: Any) -> bool:
+    if dtype in {"string", "class_label"}:
+        return isinstance(value, str)
+    if dtype == "int32":
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    if dtype == "bool":
+        return isinstance(value, bool)
+    return False
+
+
+def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: schema.Table, locate: Any) -> pl.DataFrame:
+    """Columns from JSON-like records: each value of the right JSON type, or a problem at its line.
+
+    A key absent on a line reads as null (the pandera stage reports a null where none is
+    allowed), except for a required column that may hold null: there absence and null mean
+    different things, so absence is reported here.
+    """
+    problems: list[Problem] = []
+    known = set(table.column_names)
+    present: dict[str, int] = {}
+    for _, record in records:
+        for key in record:
+            present[key] = present.get(key, 0) + 1
+    columns: dict[str, pl.Series] = {}
+    for column in table.columns:
+        if column.name not in present:
+            continue  # absent on every line: the pandera stage reports a missing column
+        values = []
+        for line, record in records:
+            if column.name not in record:
+                if column.nullable and column.name not in table.optional and len(problems) < MAX_PROBLEMS:
+                    problems.append(Problem(locate(line), "required field is missing (write null if it has no value)", field=column.name))
+                values.append(None)
+                continue
+            value = record[column.name]
+            if value is not None and not _value_ok(column.dtype, value):
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(
+                        Problem(locate(line), f"expected {_WHAT[column.dtype]}, found {_json_type(value)} {value!r}", field=column.name)
+                    )
+                value = None
+            values.append(value)
+        columns[column.name] = pl.Series(column.name, values, dtype=_POLARS_TYPES[column.dtype])
+    for key in present:
+        if key not in known:
+            columns[key] = pl.Series(key, [None] * len(records), dtype=pl.String())  # kept for the schema's strict check
+    if problems:
+        raise DiplonewsError(problems)
+    return _drop_absent_optional(pl.DataFrame(list(columns.values())), table)
+
+
+def _drop_absent_optional(frame: pl.DataFrame, table: schema.Table) -> pl.DataFrame:
+    """Columns in the contract's order (unknown ones last); an optional column with no value is no column."""
+    empty = {name for name in table.optional if name in frame.columns and frame[name].null_count() == frame.height}
+    known = [name for name in table.column_names if name in frame.columns and name not in empty]
+    return frame.select([*known, *(name for name in frame.columns if name not in table.column_names)])
+
+
+# ---- CSV ------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, table: schema.Table) -> PredictionFile:
+    read_utf8(path, max_bytes=MAX_PREDICTION_FILE_BYTES)  # the same encoding rules as every text file
+    try:
+        raw = pl.read_csv(path, infer_schema=False, empty_string_is_null=True, raise_if_empty=True)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+        raise DiplonewsError(Problem(where(path), f"not a readable CSV file: {error}".splitlines()[0], hint="a header line, then one span per line")) from None
+    result = PredictionFile(display_path(path), "csv", raw, path)
+    problems: list[Problem] = []
+    typed: list[pl.Series] = []
+    for name in raw.columns:
+        column = table.column(name) if name in table.column_names else None
+        series = raw[name]
+        if column is None or column.dtype in {"string", "class_label"}:
+            typed.append(series)
+            continue
+        assert column.dtype == "int32", f"no CSV reading for {column.dtype} columns"
+        converted = series.cast(pl.Int64, strict=False)
+        bad = (series.is_not_null() & converted.is_null()).arg_true()
+        for row in bad.head(MAX_PROBLEMS).to_list():
+            problems.append(Problem(result.where(row), f"expected {_WHAT[column.dtype]}, found {series[row]!r}", field=name))
+        typed.append(converted.alias(name))
+    if problems:
+        raise DiplonewsError(problems)
+    result.frame = _drop_absent_optional(pl.DataFrame(typed), table)
+    return result
+
+
+def _csv_record_lines(path: Path) -> np.ndarray:
+    """The line each data record starts on (quoted fields may span lines): computed only to report."""
+    lines = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        start = reader.line_num + 1
+        for _ in reader:
+            lines.append(start)
+            start = reader.line_num + 1
+    return np.array(lines, dtype=np.int64)
+
+
+# ---- Parquet and frames ---------------------------------------------------------------
+
+
+def _read_parquet(path: Path, table: schema.Table) -> PredictionFile:
+    try:
+        arrow = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise DiplonewsError(Problem(where(path), f"not a readable Parquet file: {error}")) from None
+    return PredictionFile(display_path(path), "parquet", _frame_from_arrow(arrow, table, display_path(path)), path)
+
+
+def _arrow_kind(arrow_type: pa.DataType) -> str | None:
+    if pa.types.is_dictionary(arrow_type):
+        return _arrow_kind(arrow_type.value_type)
+    if pa.types.is_integer(arrow_type):
+        return "int32"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
+        return "string"
+    if pa.types.is_boolean(arrow_type):
+        return "bool"
+    if pa.types.is_null(arrow_type):
+        return "null"
+    return None
+
+
+def _frame_from_arrow(arrow: pa.Table, table: schema.Table, name: str) -> pl.DataFrame:
+    problems = []
+    arrays = {}
+    for arrow_field, array in zip(arrow.schema, arrow.columns, strict=True):
+        if arrow_field.name not in table.column_names:
+            arrays[arrow_field.name] = pa.nulls(len(array), pa.string())  # kept for the schema's strict check
+            continue
+        column = table.column(arrow_field.name)
+        kind = _arrow_kind(arrow_field.type)
+        expected = "string" if column.dtype == "class_label" else column.dtype
+        if kind not in {expected, "null"}:
+            problems.append(Problem(name, f"expected {_WHAT[column.dtype]} column, found Arrow type {arrow_field.type}", field=arrow_field.name))
+            continue
+        arrays[arrow_field.name] = array.cast(_ARROW_TYPES[column.dtype]) if kind != "null" else pa.nulls(len(array), _ARROW_TYPES[column.dtype])
+    if problems:
+        raise DiplonewsError(problems)
+    frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()
+    assert isinstance(frame, pl.DataFrame)
+    return _drop_absent_optional(frame, table)
+
+
+def describe_formats() -> str:
+    """One line per task: the columns a prediction file has (for --help and error hints)."""
+    lines = []
+    for task, table in schema.PREDICTION_TABLES.items():
+        columns = ", ".join(f"{name}?" if name in table.optional else name for name in table.column_names)
+        lines.append(f"{task}: {columns}")
+    return "\n".join(lines)
+
+
+def dumps_records(records: Sequence[Mapping[str, Any]]) -> str:
+    """JSONL text of records (for fixtures and the benchmark)."""
+    return "".join(json.dumps(dict(record), ensure_ascii=False) + "\n" for record in records)
