@@ -11,8 +11,10 @@ from pathlib import Path
 
 # Exit codes shared by every command.
 EXIT_OK = 0
-EXIT_FAILED = 1  # the input is usable but a check failed (stale build, failed expectation)
-EXIT_UNUSABLE = 2  # the input cannot be used (malformed, unknown labels, bad offsets)
+EXIT_FAILED = 1  # the input is usable but a check failed (stale build, failed expectation,
+#                  a prediction with an unknown label or an offset outside the text)
+EXIT_UNUSABLE = 2  # the input cannot be used: malformed files, and annotation sources that
+#                  break the contract (the build cannot compile them)
 
 
 @dataclass(frozen=True)
