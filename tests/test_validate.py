@@ -314,7 +314,10 @@ def test_report_files_and_no_gx_folder(engine: gx_backend.Engine, gold_entities:
     assert {e["check"] for e in report["expectations"]} == {o.check for o in result.outcomes}
     index = Path("reports/data_docs/predictions_entities/index.html")
     assert index.is_file() and "predictions_entities" in index.read_text("utf-8")
-    assert list(Path("reports/data_docs/predictions_entities/validations").rglob("*.html"))
+    pages = list(Path("reports/data_docs/predictions_entities/validations").rglob("*.html"))
+    assert pages
+    offline = Path("reports/data_docs/predictions_entities/results.html").read_text("utf-8")
+    assert all(page.relative_to("reports/data_docs/predictions_entities").as_posix() in offline for page in pages)
     assert not Path("gx").exists() and os.environ["GX_ANALYTICS_ENABLED"] == "false"
 
 

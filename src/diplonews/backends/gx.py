@@ -595,7 +595,34 @@ class Engine:
             site_index_builder={"class_name": "DefaultSiteIndexBuilder"},
         )
         builder.build(resource_identifiers=keys)
-        return directory / "index.html"
+        return _offline_index(directory)
+
+
+def _offline_index(directory: Path) -> Path:
+    """A plain page linking every result and suite page of the site.
+
+    GX's own index.html fills its tables with JavaScript loaded from public CDNs, so on a
+    machine without internet it lists nothing; the result pages themselves render fine.
+    """
+    import html
+
+    sections = []
+    for title, folder in (("Validation results", "validations"), ("Expectation suites", "expectations")):
+        pages = sorted((directory / folder).rglob("*.html")) if (directory / folder).is_dir() else []
+        items = "".join(
+            f'<li><a href="{html.escape(page.relative_to(directory).as_posix())}">{html.escape(page.stem)}</a>'
+            f" <small>{html.escape(page.parent.relative_to(directory / folder).as_posix())}</small></li>"
+            for page in pages
+        )
+        sections.append(f"<h2>{title}</h2><ul>{items}</ul>")
+    page = directory / "results.html"
+    page.write_text(
+        "<!doctype html><meta charset='utf-8'><title>diplonews validation</title>"
+        "<h1>diplonews validation</h1><p>Works offline; <a href='index.html'>the GX index</a> needs internet for its styles.</p>"
+        + "".join(sections),
+        "utf-8",
+    )
+    return page
 
 
 def outcomes(result: ExpectationSuiteValidationResult, suite: ExpectationSuite) -> list[Outcome]:
