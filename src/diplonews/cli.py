@@ -134,10 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _labelstudio_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from diplonews import labelstudio
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return
+    from diplonews import labelstudio  # light: the SDK is imported only when a command runs
+
     labelstudio.add_arguments(parser)
     parser.set_defaults(handler=cmd_labelstudio)
 
