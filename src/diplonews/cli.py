@@ -19,7 +19,7 @@ from diplonews.version import __version__
 
 
 def _root(args: argparse.Namespace) -> Path:
-    return Path(args.root).resolve() if args.root else paths.repo_root()
+    return paths.repo_root(args.root)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

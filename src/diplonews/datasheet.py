@@ -149,7 +149,7 @@ def stale(root: Path) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve() if args.root else paths.repo_root()
+    root = paths.repo_root(args.root)
     if args.check:
         problems = stale(root)
         for problem in problems:

@@ -31,8 +31,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from diplonews import labels, paths, schema, timex
-from diplonews.errors import DiplonewsError, Problem, where
+from diplonews import labels, schema, timex
+from diplonews.backends.arrow import read_dataset
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
 MEASURES: tuple[str, ...] = ("precision", "recall", "f1")
@@ -109,19 +109,7 @@ class Gold:
     @classmethod
     def from_dataset(cls, dataset_dir: Path) -> Gold:
         """Straight from the dataset's Parquet files with polars (fast on large synthetic datasets)."""
-        problems = []
-        frames: dict[str, pl.DataFrame] = {}
-        for name in schema.CONFIG_NAMES:
-            path = dataset_dir / paths.DATA_FILE_TEMPLATE.format(config=name)
-            if not path.is_file():
-                problems.append(Problem(where(path), f"the dataset has no {name} config", hint="run `diplonews build`, or pass --dataset FOLDER"))
-                continue
-            try:
-                frames[name] = pl.read_parquet(path)
-            except (pl.exceptions.PolarsError, OSError) as error:
-                problems.append(Problem(where(path), f"unreadable Parquet file: {error}"))
-        if problems:
-            raise DiplonewsError(problems)
+        frames = {name: pl.from_arrow(table) for name, table in read_dataset(dataset_dir).items()}
         articles = frames["articles"]
         texts = dict(zip(articles["id"].to_list(), articles["text"].to_list(), strict=True))
         entities = frames["entities"].select("article_id", "start", "end", "label").cast({"start": pl.Int64, "end": pl.Int64})

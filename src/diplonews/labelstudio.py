@@ -1312,7 +1312,7 @@ def push_tasks(
 
 
 def _root(args: argparse.Namespace) -> Path:
-    return Path(args.root).resolve() if getattr(args, "root", None) else paths.repo_root()
+    return paths.repo_root(getattr(args, "root", None))
 
 
 def _server_arguments(parser: argparse.ArgumentParser) -> None:

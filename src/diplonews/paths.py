@@ -24,9 +24,9 @@ DATASET_PATH: str = str(DATASET_DIR)
 EXPECTATIONS_PATH: str = str(EXPECTATIONS_DIR)
 
 
-def repo_root() -> Path:
-    """The checkout this package runs from (the root of `annotations/`, `dataset/`)."""
-    return _REPO_ROOT
+def repo_root(override: str | Path | None = None) -> Path:
+    """The checkout to work on: `--root` when given, else the one this package runs from."""
+    return Path(override).resolve() if override else _REPO_ROOT
 
 
 DATA_FILE_TEMPLATE = "{config}/test-00000-of-00001.parquet"

@@ -26,11 +26,10 @@ from typing import Any
 
 import pandas as pd
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from diplonews import paths, schema
 from diplonews.backends import gx as gx_backend
+from diplonews.backends.arrow import read_dataset
 from diplonews.backends.pandera_pandas import validate_dataset as pandera_validate_dataset
 from diplonews.backends.pandera_polars import StructureFailure, validate_structure
 from diplonews.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, DiplonewsError, Problem, display_path, where
@@ -414,29 +413,6 @@ def validate_predictions(
 
 
 # ---- the dataset ----------------------------------------------------------------------
-
-
-def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
-    problems = []
-    tables = {}
-    for name in schema.CONFIG_NAMES:
-        path = dataset_dir / paths.DATA_FILE_TEMPLATE.format(config=name)
-        if not path.is_file():
-            problems.append(Problem(where(path), f"the dataset has no {name} config", hint="run `diplonews build`, or pass --dataset FOLDER"))
-            continue
-        try:
-            arrow = pq.read_table(path)
-        except OSError as error:
-            problems.append(Problem(where(path), f"unreadable Parquet file: {error}"))
-            continue
-        missing = [column for column in schema.DATASET_TABLES[name].column_names if column not in arrow.column_names]
-        if missing:
-            problems.append(Problem(where(path), f"columns missing: {', '.join(missing)}", hint="rebuild with `diplonews build`"))
-            continue
-        tables[name] = arrow
-    if problems:
-        raise DiplonewsError(problems)
-    return tables
 
 
 def _contract_outcomes(frames: Mapping[str, pd.DataFrame]) -> list[Outcome]:

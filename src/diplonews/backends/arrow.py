@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from diplonews import schema
+from diplonews import paths, schema
+from diplonews.errors import DiplonewsError, Problem, where
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -52,3 +54,27 @@ def parquet_bytes(table: schema.Table, rows: list[dict[str, Any]]) -> bytes:
 
 def read_parquet_rows(data: bytes) -> list[dict[str, Any]]:
     return pq.read_table(io.BytesIO(data)).to_pylist()
+
+
+def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
+    """Every config's Parquet file, or every reason one cannot be used (file, what, what to do)."""
+    problems = []
+    tables = {}
+    for name in schema.CONFIG_NAMES:
+        path = dataset_dir / paths.DATA_FILE_TEMPLATE.format(config=name)
+        if not path.is_file():
+            problems.append(Problem(where(path), f"the dataset has no {name} config", hint="run `diplonews build`, or pass --dataset FOLDER"))
+            continue
+        try:
+            arrow = pq.read_table(path)
+        except OSError as error:
+            problems.append(Problem(where(path), f"unreadable Parquet file: {error}"))
+            continue
+        missing = [column for column in schema.DATASET_TABLES[name].column_names if column not in arrow.column_names]
+        if missing:
+            problems.append(Problem(where(path), f"columns missing: {', '.join(missing)}", hint="rebuild with `diplonews build`"))
+            continue
+        tables[name] = arrow
+    if problems:
+        raise DiplonewsError(problems)
+    return tables
