@@ -98,12 +98,15 @@ def _lines(path: Path) -> int:
     return len(path.read_text("utf-8").splitlines())
 
 
+_QIN_GANG_START = (REPO / "dataset" / "raw" / "002_acfb179b67093fa8.txt").read_text("utf-8").index("Qin Gang")
+
+# case -> (the appended line, what the error says, the field it names)
 BAD_ENTITY_LINES = {
     "malformed_json": ('{"mention_id": "x",\n', "malformed JSON", None),
     "unknown_label": (_entity(label="PER"), "value must be one of PERSON", "label"),
     "span_not_found": (_entity(text="Qin Gangster"), "not found in article", "text"),
     "offset_out_of_range": (_entity(occurrence=..., start=99999), "outside article", "start"),
-    "offset_off_by_one": (_entity(occurrence=..., start=None), "", None),  # replaced below
+    "offset_off_by_one": (_entity(occurrence=..., start=_QIN_GANG_START + 1), "does not match article", "start"),
     "wrong_type": (_entity(surface_error="no"), "expected bool", "surface_error"),
     "unknown_field": (_entity(confidence=0.9), "unknown field 'confidence'", "confidence"),
     "missing_field": (_entity(label=...), "required field is missing", "label"),
@@ -112,18 +115,10 @@ BAD_ENTITY_LINES = {
 }
 
 
-def _off_by_one_line() -> str:
-    text = (REPO / "dataset" / "raw" / "002_acfb179b67093fa8.txt").read_text("utf-8")
-    start = text.index("Qin Gang") + 1
-    return _entity(occurrence=..., start=start)
-
-
 @pytest.mark.parametrize("case", sorted(BAD_ENTITY_LINES))
 def test_bad_entity_line_fails_with_location(project: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
     entities = project / "annotations" / "gold" / "entities.jsonl"
     line, message, field = BAD_ENTITY_LINES[case]
-    if case == "offset_off_by_one":
-        line, message, field = _off_by_one_line(), "does not match article", "start"
     expected_line = _lines(entities) + 1
     _append(entities, line)
     before = dataset_snapshot(project)
