@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from diplonews import cli, labels
+from diplonews import agreement, cli, labels
 from diplonews import labelstudio as ls
 from diplonews.annotations import AnnotationSet, load_annotations, read_raw_articles
 from diplonews.backends import labelstudio_config as cfg
@@ -295,7 +295,7 @@ def test_one_folder_per_annotator_and_unannotated_articles(tmp_path: Path, gold:
     assert record["annotated_articles"] == [EMOJI_ARTICLE] and record["not_annotated"] == ["901_00000000000000e2"]
     sets, compared = ls.comparable_sets(list(paths.values()), RAW)
     assert compared == [EMOJI_ARTICLE]
-    figures = ls.agreement.agreement(sets)["mean"]["entities"]
+    figures = agreement.agreement(sets)["mean"]["entities"]
     assert figures["span_f1_exact"] == 1.0 and figures["label_agreement"] == pytest.approx(6 / 7, abs=1e-4)
 
 

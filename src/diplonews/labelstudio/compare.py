@@ -1,0 +1,90 @@
+"""Agreement and adjudication over pulled folders (the figures come from diplonews.agreement)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from diplonews.annotations import (
+    AnnotationSet,
+    load_annotations,
+    read_raw_articles,
+)
+from diplonews.errors import DiplonewsError, Problem, display_path
+from diplonews.labelstudio.conventions import PROVENANCE_FILE
+
+
+def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]:
+    if len(folders) < 2:
+        raise DiplonewsError(Problem("", f"needs two or more annotation folders, got {len(folders)}"))
+    raw = read_raw_articles(raw_dir)
+    sets: dict[str, AnnotationSet] = {}
+    problems: list[Problem] = []
+    for folder in folders:
+        name = folder.resolve().name
+        if name in sets:
+            problems.append(
+                Problem(
+                    display_path(folder),
+                    f"two folders are named {name!r}",
+                    hint="annotators are told apart by folder name",
+                )
+            )
+            continue
+        try:
+            sets[name] = load_annotations(folder, raw)
+        except DiplonewsError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise DiplonewsError(problems)
+    return sets
+
+
+def annotated_articles(folder: Path) -> set[str] | None:
+    """Articles an annotator actually annotated (from the pull's record); None = all."""
+    path = folder / PROVENANCE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return set(json.loads(path.read_text(encoding="utf-8"))["annotated_articles"])
+    except (ValueError, KeyError, TypeError):
+        raise DiplonewsError(Problem(display_path(path), "unreadable pull record", hint="pull again")) from None
+
+
+def restrict(annotation_set: AnnotationSet, article_ids: set[str]) -> AnnotationSet:
+    """The same annotation limited to some articles: agreement compares like with like."""
+    tables: dict[str, list[dict[str, Any]]] = {
+        name: [row for row in rows if row["article_id"] in article_ids]
+        for name, rows in annotation_set.tables.items()
+        if name != "discrepancies"
+    }
+    discrepancies = []
+    for row in annotation_set.tables.get("discrepancies", []):
+        spans = [span for span in row["spans"] if span["article_id"] in article_ids]
+        if spans:
+            discrepancies.append({**row, "spans": spans})
+    tables["discrepancies"] = discrepancies
+    return AnnotationSet(
+        annotation_set.folder,
+        articles=[row for row in annotation_set.articles if row["id"] in article_ids],
+        catalog=annotation_set.catalog,
+        tables=tables,
+    )
+
+
+def comparable_sets(folders: list[Path], raw_dir: Path) -> tuple[dict[str, AnnotationSet], list[str]]:
+    """Load the folders and keep the articles every annotator annotated."""
+    sets = load_folders(folders, raw_dir)
+    common: set[str] | None = None
+    for folder in folders:
+        done = annotated_articles(folder)
+        if done is not None:
+            common = done if common is None else common & done
+    if common is None:
+        return sets, sorted({row["id"] for s in sets.values() for row in s.articles})
+    if not common:
+        raise DiplonewsError(
+            Problem("", "no article was annotated by every annotator", hint="agreement needs shared articles")
+        )
+    return {name: restrict(s, common) for name, s in sets.items()}, sorted(common)
