@@ -9,11 +9,9 @@ DATASHEET.md are produced by the same code (`diplonews.agreement`).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from diplonews import agreement
-from diplonews.errors import DiplonewsError
+from diplonews import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,11 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.folders:
         args.folders = sorted(p for p in (ROOT / "annotations" / "passes").iterdir() if p.is_dir())
-    try:
-        return agreement.main(args)
-    except DiplonewsError as error:
-        print(error.render(), file=sys.stderr)
-        return error.exit_code
+    return cli.main(["agreement", *map(str, args.folders), *(["--json", str(args.json)] if args.json else [])])
 
 
 if __name__ == "__main__":

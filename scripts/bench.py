@@ -35,8 +35,9 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from diplonews import labels, paths, schema
-from diplonews.backends import arrow
+from diplonews import paths
+from diplonews.contract import labels, schema
+from diplonews.io import dataset as arrow
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 _WORD = re.compile(r"\w+")
@@ -125,7 +126,7 @@ def _child(mode: str, file: str, dataset: str, report_dir: str | None) -> None:
         elapsed = time.perf_counter() - began
         print(json.dumps({"seconds": elapsed, "rows": table.num_rows, "startup": began - started}))
         return
-    from diplonews.validate import engine, validate_predictions
+    from diplonews.validation import engine, validate_predictions
 
     engine()  # import GX and create its context: paid once per process
     began = time.perf_counter()

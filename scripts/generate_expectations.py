@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Regenerate the GX suites in expectations/ from the contract registry.
 
-The suites are generated, never edited by hand: change `diplonews.schema`,
-`diplonews.labels`, `diplonews.timex` or `diplonews.evaluate.GATES`, run this script and
+The suites are generated, never edited by hand: change `diplonews.contract.schema`,
+`diplonews.contract.labels`, `diplonews.contract.timex` or `diplonews.contract.gates`, run this script and
 commit the JSON. `--check` writes nothing and exits 1 when a committed suite is stale
 (tests/test_validate.py runs the same comparison).
 """
@@ -13,8 +13,8 @@ import argparse
 import sys
 
 from diplonews import paths
-from diplonews.backends.gx import generate_suites
-from diplonews.files import publish_files
+from diplonews.export.gx_suites import generate_suites
+from diplonews.io.files import publish_files
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from diplonews.agreement import agreement, disagreements, pair_agreement, write_adjudication
-from diplonews.annotations import AnnotationSet
-from diplonews.errors import DiplonewsError
+from diplonews.contract.errors import DiplonewsError
+from diplonews.io.annotations import AnnotationSet
 
 
 def _entity(start: int, end: int, label: str, entity_id: str, surface_error: bool = False) -> dict:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from diplonews.annotations import Article, read_raw_articles, resolve_span
-from diplonews.errors import DiplonewsError, Problem
+from diplonews.contract.errors import DiplonewsError, Problem
+from diplonews.io.annotations import Article, read_raw_articles, resolve_span
 
 TEXT = "Wang met Wang Yi. Wangs are many. Wang\u2019s view: Wang."
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO, dataset_snapshot
 from diplonews import build, paths
 from diplonews.cli import main
-from diplonews.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, DiplonewsError
+from diplonews.contract.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, DiplonewsError
 
 
 def test_build_is_deterministic(project: Path) -> None:
@@ -197,7 +197,7 @@ def test_every_problem_of_a_file_is_reported_at_once(project: Path) -> None:
 
 
 def test_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
-    from diplonews.files import read_jsonl
+    from diplonews.io.files import read_jsonl
 
     path = tmp_path / "big.jsonl"
     path.write_text('{"a": 1}\n' * 1000, "utf-8")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import REPO
-from diplonews import labels, schema
+from diplonews.contract import labels, schema
 
 CROISSANT = REPO / "dataset" / "croissant.json"
 

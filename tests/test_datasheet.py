@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from diplonews import build, datasheet, labels
+from diplonews import build
 from diplonews.cli import main
-from diplonews.errors import EXIT_FAILED, EXIT_OK
+from diplonews.contract import labels
+from diplonews.contract.errors import EXIT_FAILED, EXIT_OK
+from diplonews import datasheet
 
 
 @pytest.fixture

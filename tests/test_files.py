@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from diplonews import files
-from diplonews.errors import DiplonewsError
+from diplonews.contract.errors import DiplonewsError
+from diplonews.io import files
 
 
 def test_duplicate_json_keys_are_refused(tmp_path: Path) -> None:

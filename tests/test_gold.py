@@ -10,8 +10,9 @@ from collections import defaultdict
 import pytest
 
 from conftest import REPO
-from diplonews import build, labels, timex
-from diplonews.annotations import _whole_word_starts
+from diplonews import build
+from diplonews.contract import labels, timex
+from diplonews.contract.rules import occurrences as _whole_word_starts
 
 GOLD = REPO / "annotations" / "gold"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import REPO
-from diplonews import labels
+from diplonews.contract import labels
 
 GUIDELINES = (REPO / "annotations" / "GUIDELINES.md").read_text("utf-8")
 

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from diplonews import agreement, cli, labels
+from diplonews import agreement, cli
 from diplonews import labelstudio as ls
-from diplonews.annotations import AnnotationSet, load_annotations, read_raw_articles
-from diplonews.backends import labelstudio_config as cfg
-from diplonews.errors import EXIT_OK, EXIT_UNUSABLE, DiplonewsError
+from diplonews.contract import labels
+from diplonews.contract.errors import EXIT_OK, EXIT_UNUSABLE, DiplonewsError
+from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
+from diplonews.labelstudio import labeling_config as cfg
 
 FIXTURE = Path(__file__).parent / "fixtures" / "labelstudio"
 RAW = FIXTURE / "raw"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from diplonews import paths, validate
+from diplonews import paths
+from diplonews import validation as validate
 from gold_predictions import gold_predictions
 
 pytest_plugins = ("pytester",)

@@ -7,8 +7,10 @@ import yaml
 from datasets import Features
 
 from conftest import REPO
-from diplonews import labels, paths, schema
-from diplonews.backends import arrow, hf
+from diplonews import paths
+from diplonews.contract import labels, schema
+from diplonews.export import hf
+from diplonews.io import dataset as arrow
 
 
 def _card_yaml() -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diplonews.timex import canonical_value, is_valid_value
+from diplonews.contract.timex import canonical_value, is_valid_value
 
 
 @pytest.mark.parametrize(

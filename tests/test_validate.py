@@ -16,10 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO
-from diplonews import evaluate, labels, paths, predictions, schema, timex, validate
-from diplonews.backends import gx as gx_backend
+from diplonews import evaluate, paths
+from diplonews import validation as validate
 from diplonews.cli import main as cli_main
-from diplonews.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, DiplonewsError
+from diplonews.contract import labels, schema, timex
+from diplonews.contract.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, DiplonewsError
+from diplonews.engines import gx as gx_backend
+from diplonews.io import predictions
 from gold_predictions import gold_predictions, texts
 
 FIXTURES = REPO / "tests" / "fixtures" / "predictions"

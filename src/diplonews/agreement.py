@@ -7,7 +7,6 @@ Annotators are compared pairwise; with more than two, figures are pair means.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 from collections.abc import Callable, Iterable
@@ -15,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from diplonews import paths, timex
-from diplonews.annotations import AnnotationSet, load_annotations, read_raw_articles
-from diplonews.errors import EXIT_OK, DiplonewsError, Problem
-from diplonews.files import atomic_write_text, dump_jsonl
+from diplonews import paths
+from diplonews.contract import timex
+from diplonews.contract.errors import DiplonewsError, Problem
+from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
+from diplonews.io.files import atomic_write_text, dump_jsonl
 
 Span = tuple[str, int, int]  # article_id, start, end
 
@@ -163,7 +163,7 @@ def pair_agreement(a: AnnotationSet, b: AnnotationSet) -> dict[str, dict[str, fl
 def agreement(sets: dict[str, AnnotationSet]) -> dict[str, Any]:
     """Pairwise figures for every pair of annotators, and their mean."""
     if len(sets) < 2:
-        raise DiplonewsError(Problem("", f"agreement needs two or more annotators, got {len(sets)}"))
+        raise DiplonewsError(Problem("usage", f"agreement needs two or more annotators, got {len(sets)}", hint="pass two or more annotation folders"))
     pairs = {f"{x} ~ {y}": pair_agreement(sets[x], sets[y]) for x, y in itertools.combinations(sorted(sets), 2)}
     mean: dict[str, dict[str, float | None]] = {}
     for figures in pairs.values():
@@ -244,13 +244,3 @@ def write_adjudication(sets: dict[str, AnnotationSet], out_dir: Path) -> tuple[i
         atomic_write_text(out_dir / f"agreed_{layer}.jsonl", dump_jsonl(records))
     atomic_write_text(out_dir / "disagreements.jsonl", dump_jsonl(worklist))
     return sum(len(r) for r in agreed.values()), len(worklist)
-
-
-def main(args: argparse.Namespace) -> int:
-    sets = load_sets(args.folders)
-    result = agreement(sets)
-    print(render_table(result))
-    if getattr(args, "json", None):
-        atomic_write_text(args.json, json.dumps(result, indent=2, sort_keys=True) + "\n")
-        print(f"wrote {args.json}")
-    return EXIT_OK

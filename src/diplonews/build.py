@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow.parquet as pq
 
-from diplonews import card, paths, schema
-from diplonews.annotations import AnnotationSet, load_annotations, read_raw_articles
-from diplonews.backends import arrow, croissant
-from diplonews.backends.pandera_pandas import validate_dataset
-from diplonews.errors import DiplonewsError, Problem, display_path
-from diplonews.files import publish_files, sha256_bytes
-from diplonews.statistics import statistics_markdown
+from diplonews import paths
+from diplonews.contract import schema
+from diplonews.contract.errors import DiplonewsError, Problem, ProblemCollector, display_path
+from diplonews.engines.pandera_pandas import validate_dataset
+from diplonews.export import card, croissant
+from diplonews.export.statistics import statistics_markdown
+from diplonews.io import dataset as dataset_io
+from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
+from diplonews.io.dataset import to_frames
+from diplonews.io.files import json_type, publish_files, read_utf8, sha256_bytes, sha256_file
 from diplonews.version import __version__
 
 SORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -43,28 +45,16 @@ class BuildResult:
         return f"diplonews {__version__}: {counts}"
 
 
-def to_frames(tables: dict[str, list[dict[str, Any]]]) -> dict[str, pd.DataFrame]:
-    frames = {}
-    for name, table in schema.DATASET_TABLES.items():
-        rows = tables.get(name, [])
-        frames[name] = pd.DataFrame(rows, columns=list(table.column_names))
-        for column in table.columns:
-            if column.dtype in {"string", "class_label"}:
-                frames[name][column.name] = frames[name][column.name].astype(object)
-    return frames
-
-
 def check_contract(annotation_set: AnnotationSet) -> None:
     """Run the contract over the compiled rows; name each failing row's file:line."""
-    failures = validate_dataset(to_frames(annotation_set.tables | {"articles": annotation_set.articles}))
-    if not failures:
-        return
-    problems = []
-    for failure in failures:
-        sources = annotation_set.sources.get(failure.table, [])
-        at = sources[failure.row] if failure.row is not None and failure.row < len(sources) else f"{failure.table}"
-        problems.append(Problem(at, failure.message()))
-    raise DiplonewsError(problems)
+
+    def locate(table: str, row: int | None) -> dict[str, Any]:
+        sources = annotation_set.sources.get(table, [])
+        return dict(sources[row]) if row is not None and row < len(sources) else {"file": table, "row": None if row is None else row + 1}
+
+    problems = validate_dataset(to_frames(annotation_set.tables | {"articles": annotation_set.articles}), locate)
+    if problems:
+        raise DiplonewsError(problems)
 
 
 def _sorted(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,7 +72,7 @@ def compile_dataset(root: Path) -> BuildResult:
         tables[name] = _sorted(name, annotation_set.tables[name])
     files: dict[str, bytes] = {}
     for name, table in schema.DATASET_TABLES.items():
-        files[paths.DATA_FILE_TEMPLATE.format(config=name)] = arrow.parquet_bytes(table, tables[name])
+        files[paths.DATA_FILE_TEMPLATE.format(config=name)] = dataset_io.parquet_bytes(table, tables[name])
     files[paths.CROISSANT_FILE] = croissant.croissant_bytes(files)
     counts = {name: len(rows) for name, rows in tables.items()}
     files[paths.CARD_FILE] = card.render_card(counts, statistics_markdown(tables)).encode("utf-8")
@@ -115,59 +105,86 @@ def _equivalent_parquet(a: bytes, b: bytes) -> bool:
     return left.schema.equals(right.schema) and left.equals(right)
 
 
-def stale_files(root: Path, result: BuildResult) -> list[tuple[str, str]]:
-    """Files of `dataset/` that differ from a fresh build, with the reason."""
+def stale_files(root: Path, result: BuildResult) -> list[Problem]:
+    """Files of `dataset/` that differ from a fresh build, or that the build does not produce."""
     dataset_dir = root / "dataset"
     stale = []
+    hint = "run `diplonews build` and commit the result"
     for relative, data in sorted(result.files.items()):
         path = dataset_dir / relative
         if not path.is_file():
-            stale.append((relative, "missing"))
+            stale.append(Problem("missing-file", "missing: the build produces it", file=display_path(path), hint=hint))
             continue
         current = path.read_bytes()
         if current == data:
             continue
         if relative.endswith(".parquet") and _equivalent_parquet(current, data):
             continue
-        stale.append((relative, "differs from a rebuild"))
-    generated = {relative for relative in result.files}
-    for path in sorted(dataset_dir.rglob("*.parquet")):
-        relative = path.relative_to(dataset_dir).as_posix()
+        stale.append(Problem("stale-file", "differs from a rebuild", file=display_path(path), hint=hint))
+    generated = set(result.files)
+    for relative in dataset_files(dataset_dir):
         if relative not in generated:
-            stale.append((relative, "not produced by the build (left over?)"))
+            stale.append(Problem("leftover-file", "not produced by the build (left over?)", file=display_path(dataset_dir / relative), hint="delete it, or run `diplonews build`"))
     return stale
 
 
-def verify_manifest(dataset_dir: Path) -> list[Problem]:
-    """Check every file listed in MANIFEST.json against its sha256, and that none is unlisted."""
-    manifest_path = dataset_dir / paths.MANIFEST_FILE
-    location = display_path(manifest_path)
-    if not manifest_path.is_file():
-        return [Problem(location, "missing", hint="run `diplonews build`")]
+def _manifest_entries(manifest_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The manifest and its file entries, each checked for shape; or a `manifest-invalid` problem."""
+    file = display_path(manifest_path)
+    hint = "rebuild with `diplonews build`"
     try:
-        manifest = json.loads(manifest_path.read_text("utf-8"))
-        entries = manifest["files"]
-    except (ValueError, KeyError, TypeError) as error:
-        return [Problem(location, f"unreadable manifest: {error}")]
+        manifest = json.loads(read_utf8(manifest_path))
+    except ValueError as error:
+        raise DiplonewsError(Problem("manifest-invalid", f"unreadable manifest: {error}", file=file, hint=hint)) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        raise DiplonewsError(Problem("manifest-invalid", "expected an object with a 'files' list", file=file, field="files", hint=hint))
+    problems = ProblemCollector()
+    for index, entry in enumerate(manifest["files"]):
+        where = f"files[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(Problem("manifest-invalid", f"expected an object, found {json_type(entry)}", file=file, where=where, hint=hint))
+            continue
+        for key, kind in (("path", str), ("sha256", str), ("bytes", int)):
+            if not isinstance(entry.get(key), kind):
+                problems.add(Problem("manifest-invalid", f"expected {kind.__name__}, found {json_type(entry.get(key))}", file=file, field=key, where=where, hint=hint))
+        relative = entry.get("path")
+        if isinstance(relative, str) and (relative.startswith("/") or ".." in Path(relative).parts or not relative):
+            problems.add(Problem("manifest-invalid", "a path outside the dataset folder", file=file, field="path", value=relative, where=where, hint=hint))
+    problems.raise_if_any()
+    return manifest, manifest["files"]
+
+
+def dataset_files(dataset_dir: Path) -> list[str]:
+    """Every file below the dataset folder (relative, POSIX), hidden ones included: leftovers are files too."""
+    return sorted(p.relative_to(dataset_dir).as_posix() for p in dataset_dir.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def verify_manifest(dataset_dir: Path) -> list[Problem]:
+    """Check every file listed in MANIFEST.json against its sha256, and that none is unlisted.
+
+    A malformed manifest raises `DiplonewsError` (exit 2); mismatches are returned (exit 1).
+    """
+    manifest_path = dataset_dir / paths.MANIFEST_FILE
+    file = display_path(manifest_path)
+    if not dataset_dir.is_dir():
+        raise DiplonewsError(Problem("file-not-found", "no such dataset folder", file=display_path(dataset_dir), hint="pass --dataset FOLDER"))
+    if not manifest_path.is_file():
+        return [Problem("missing-file", "the dataset has no manifest", file=file, hint="run `diplonews build`")]
+    manifest, entries = _manifest_entries(manifest_path)
     problems = []
     if manifest.get("version") != __version__:
-        problems.append(
-            Problem(location, f"version {manifest.get('version')!r} but the package is {__version__}", field="version")
-        )
+        problems.append(Problem("version-mismatch", f"built by version {manifest.get('version')!r}, the package is {__version__}", file=file, field="version"))
     listed = set()
     for entry in entries:
         path = dataset_dir / entry["path"]
         listed.add(entry["path"])
         if not path.is_file():
-            problems.append(Problem(location, f"{entry['path']} is listed but missing"))
+            problems.append(Problem("missing-file", "listed in the manifest but missing", file=display_path(path), hint="run `diplonews build`"))
             continue
-        data = path.read_bytes()
-        if sha256_bytes(data) != entry["sha256"]:
-            problems.append(
-                Problem(location, f"{entry['path']}: sha256 {sha256_bytes(data)} differs from the manifest's {entry['sha256']}")
-            )
-    for path in sorted(p for p in dataset_dir.rglob("*") if p.is_file()):
-        relative = path.relative_to(dataset_dir).as_posix()
-        if relative != paths.MANIFEST_FILE and relative not in listed and not relative.startswith("."):
-            problems.append(Problem(location, f"{relative} is in dataset/ but not in the manifest"))
+        digest = sha256_file(path)
+        if digest != entry["sha256"]:
+            problems.append(Problem("manifest-mismatch", f"sha256 {digest} differs from the manifest's {entry['sha256']}", file=display_path(path), hint="rebuild with `diplonews build`, or restore the file"))
+    for relative in dataset_files(dataset_dir):
+        if relative != paths.MANIFEST_FILE and relative not in listed:
+            problems.append(Problem("leftover-file", "in the dataset folder but not in the manifest", file=display_path(dataset_dir / relative), hint="delete it, or run `diplonews build`"))
     return problems

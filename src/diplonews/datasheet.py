@@ -9,21 +9,20 @@ the data, so a number in the datasheet can never silently drift.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from diplonews import agreement, labels, paths
+from diplonews import agreement
 from diplonews.build import BuildResult, compile_dataset
-from diplonews.errors import EXIT_FAILED, EXIT_OK, DiplonewsError, Problem, display_path
-from diplonews.files import atomic_write_bytes, atomic_write_text
-from diplonews.statistics import statistics_markdown
+from diplonews.contract import labels
+from diplonews.contract.errors import DiplonewsError, Problem, display_path
+from diplonews.export.statistics import statistics_markdown
+from diplonews.io.files import atomic_write_bytes, atomic_write_text
 
 DATASHEET = "DATASHEET.md"
 FIGURES_DIR = Path("figures")
@@ -47,7 +46,7 @@ def replace_section(text: str, name: str, body: str, where: str) -> str:
     pattern = re.compile(rf"<!-- {name}:start -->\n.*?\n<!-- {name}:end -->", re.DOTALL)
     if not pattern.search(text):
         raise DiplonewsError(
-            Problem(where, f"no marked section '{name}'", hint=f"add the lines '<!-- {name}:start -->' and '<!-- {name}:end -->'")
+            Problem("stale-file", f"no marked section '{name}'", file=where, hint=f"add the lines '<!-- {name}:start -->' and '<!-- {name}:end -->'")
         )
     return pattern.sub(lambda _: _SECTION.format(name=name, body=body.strip()), text, count=1)
 
@@ -76,7 +75,7 @@ def render_figures(tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
         import matplotlib
     except ImportError:
         raise DiplonewsError(
-            Problem("", "matplotlib is not installed", hint="pip install 'diplonews[plots]' to draw the figures")
+            Problem("missing-dependency", "matplotlib is not installed", hint="pip install 'diplonews[plots]' to draw the figures")
         ) from None
 
     matplotlib.use("Agg")
@@ -126,43 +125,34 @@ def _png_digest(data: bytes) -> str | None:
 def render_text(root: Path, result: BuildResult) -> str:
     path = root / DATASHEET
     if not path.is_file():
-        raise DiplonewsError(Problem(display_path(path), "missing", hint="restore DATASHEET.md from git"))
+        raise DiplonewsError(Problem("missing-file", "missing", file=display_path(path), hint="restore DATASHEET.md from git"))
     text = path.read_text("utf-8")
     text = replace_section(text, "statistics", statistics_markdown(result.tables), display_path(path))
     return replace_section(text, "agreement", agreement_markdown(root), display_path(path))
 
 
-def stale(root: Path) -> list[str]:
+def stale(root: Path) -> list[Problem]:
     result = compile_dataset(root)
     problems = []
+    hint = "run `diplonews datasheet` and commit DATASHEET.md and figures/"
     if (root / DATASHEET).read_text("utf-8") != render_text(root, result):
-        problems.append(f"{DATASHEET}: a generated section differs from the data")
+        problems.append(Problem("stale-file", "a generated section differs from the data", file=display_path(root / DATASHEET), hint=hint))
     expected = {name: _digest(data) for name, data in _figure_data(result.tables).items()}
     digests = {"entity_labels.png": expected["labels"], "discrepancies_by_article.png": expected["discrepancies"]}
     for name in digests:
         path = root / FIGURES_DIR / name
         if not path.is_file():
-            problems.append(f"{FIGURES_DIR / name}: missing")
+            problems.append(Problem("missing-file", "missing", file=display_path(path), hint=hint))
         elif _png_digest(path.read_bytes()) != digests[name]:
-            problems.append(f"{FIGURES_DIR / name}: plots other data than the dataset's")
+            problems.append(Problem("stale-file", "plots other data than the dataset's", file=display_path(path), hint=hint))
     return problems
 
 
-def main(args: argparse.Namespace) -> int:
-    root = paths.repo_root(args.root)
-    if args.check:
-        problems = stale(root)
-        for problem in problems:
-            print(f"{problem}: stale", file=sys.stderr)
-        if problems:
-            print("run `diplonews datasheet` and commit DATASHEET.md and figures/", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"{DATASHEET} and {FIGURES_DIR}/ are up to date")
-        return EXIT_OK
+def write(root: Path) -> int:
+    """Regenerate DATASHEET.md's marked sections and the plots; the number of figures written."""
     result = compile_dataset(root)
     text, figures = render_text(root, result), render_figures(result.tables)
     atomic_write_text(root / DATASHEET, text)
     for name, data in figures.items():
         atomic_write_bytes(root / FIGURES_DIR / name, data)
-    print(f"wrote {DATASHEET} and {len(figures)} figure(s) in {FIGURES_DIR}/")
-    return EXIT_OK
+    return len(figures)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from diplonews.validate import ValidationResult
+    from diplonews.validation import ValidationResult
 
 Gate = Callable[..., "ValidationResult"]
 
@@ -58,7 +58,7 @@ def diplonews_gate(request: pytest.FixtureRequest) -> Gate:
     defaults = _options(request.config)
 
     def gate(task: str, predictions: Any, **options: Any) -> ValidationResult:
-        from diplonews.validate import validate_predictions
+        from diplonews.validation import validate_predictions
 
         result = validate_predictions(task, predictions, **{**defaults, **options})
         if not result.success:
@@ -77,7 +77,7 @@ class PredictionGateItem(pytest.Item):
         self.path = path
 
     def runtest(self) -> None:
-        from diplonews.validate import validate_predictions
+        from diplonews.validation import validate_predictions
 
         result = validate_predictions(self.task, self.path, **_options(self.config))
         if not result.success:
@@ -97,7 +97,7 @@ class PredictionGateFailed(Exception):
 
 
 def _requested(config: pytest.Config) -> Iterator[tuple[str, Path]]:
-    from diplonews.schema import TASKS
+    from diplonews.contract.schema import TASKS
 
     entries = [*config.getini("diplonews_predictions"), *config.getoption("diplonews_predictions")]
     for entry in entries:

@@ -28,9 +28,9 @@ import pytest
 from conftest import REPO
 from diplonews import build, cli
 from diplonews import labelstudio as ls
-from diplonews.annotations import AnnotationSet, load_annotations, read_raw_articles
-from diplonews.backends import labelstudio_config as cfg
-from diplonews.errors import EXIT_OK, EXIT_UNUSABLE
+from diplonews.contract.errors import EXIT_OK, EXIT_UNUSABLE
+from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
+from diplonews.labelstudio import labeling_config as cfg
 
 pytestmark = pytest.mark.integration
 

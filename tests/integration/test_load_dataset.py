@@ -9,8 +9,8 @@ import pytest
 
 import diplonews
 from conftest import REPO
-from diplonews import schema
-from diplonews.backends import hf
+from diplonews.contract import schema
+from diplonews.export import hf
 
 datasets = pytest.importorskip("datasets")
 

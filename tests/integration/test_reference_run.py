@@ -23,7 +23,7 @@ import pytest
 
 from conftest import REPO
 from diplonews import paths
-from diplonews.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE
+from diplonews.contract.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE
 from gold_predictions import gold_predictions
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,9 @@ below and then re-read from the raw article, and a region whose text does not ma
 refused rather than silently moved. Ids survive the trip because each region's id *is* the
 mention_id / timex_id (discrepancy spans: `<discrepancy_id>-s<n>`, keeping the spans'
 order), and every attribute the annotation format has is a per-region control of the
-labeling config (`diplonews.backends.labelstudio_config`). `pull` checks everything an
+labeling config (`diplonews.labelstudio.labeling_config`). `pull` checks everything an
 export holds before it writes anything, and writes one folder per annotator in exactly the
-format `diplonews.annotations.load_annotations` reads.
+format `diplonews.io.annotations.load_annotations` reads.
 
 The SDK is imported only inside the commands that talk to a server: `diplonews --help`
 and the unit tests stay fast and work without it.

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 from diplonews import agreement, paths
-from diplonews.annotations import (
+from diplonews.contract.errors import EXIT_FAILED, EXIT_OK, DiplonewsError, Problem, display_path
+from diplonews.io.annotations import (
     LAYER_FILES,
     load_annotations,
     read_raw_articles,
 )
-from diplonews.backends import labelstudio_config as cfg
-from diplonews.errors import EXIT_FAILED, EXIT_OK, DiplonewsError, Problem, display_path
-from diplonews.files import atomic_write_text
+from diplonews.io.files import atomic_write_text
+from diplonews.labelstudio import labeling_config as cfg
 from diplonews.labelstudio.compare import comparable_sets, load_folders
 from diplonews.labelstudio.conventions import API_KEY_ENV, DEFAULT_PROJECT, URL_ENV
 from diplonews.labelstudio.export import convert_export, write_folders
@@ -129,9 +129,7 @@ def _parse_predictions(specs: list[str]) -> dict[str, Path]:
         layer, _, file = spec.partition("=")
         if layer not in LAYER_FILES or not file:
             raise DiplonewsError(
-                Problem(
-                    "",
-                    f"bad --predictions {spec!r}",
+                Problem("bad-export", f"bad --predictions {spec!r}", where="",
                     field="--predictions",
                     hint=f"write LAYER=FILE with LAYER one of {', '.join(LAYER_FILES)}",
                 )
@@ -180,9 +178,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     project = find_project(server, args.project, args.project_id)
     if project is None:
         raise DiplonewsError(
-            Problem(
-                server.url,
-                f"no project titled {args.project!r}",
+            Problem("bad-export", f"no project titled {args.project!r}", where=server.url,
                 field="--project",
                 hint="push first, or pass --project-id",
             )

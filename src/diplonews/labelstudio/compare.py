@@ -6,18 +6,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from diplonews.annotations import (
+from diplonews.contract.errors import DiplonewsError, Problem, display_path
+from diplonews.io.annotations import (
     AnnotationSet,
     load_annotations,
     read_raw_articles,
 )
-from diplonews.errors import DiplonewsError, Problem, display_path
 from diplonews.labelstudio.conventions import PROVENANCE_FILE
 
 
 def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]:
     if len(folders) < 2:
-        raise DiplonewsError(Problem("", f"needs two or more annotation folders, got {len(folders)}"))
+        raise DiplonewsError(Problem("usage", f"needs two or more annotation folders, got {len(folders)}", where=""))
     raw = read_raw_articles(raw_dir)
     sets: dict[str, AnnotationSet] = {}
     problems: list[Problem] = []
@@ -25,9 +25,7 @@ def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]
         name = folder.resolve().name
         if name in sets:
             problems.append(
-                Problem(
-                    display_path(folder),
-                    f"two folders are named {name!r}",
+                Problem("bad-export", f"two folders are named {name!r}", where=display_path(folder),
                     hint="annotators are told apart by folder name",
                 )
             )
@@ -49,7 +47,7 @@ def annotated_articles(folder: Path) -> set[str] | None:
     try:
         return set(json.loads(path.read_text(encoding="utf-8"))["annotated_articles"])
     except (ValueError, KeyError, TypeError):
-        raise DiplonewsError(Problem(display_path(path), "unreadable pull record", hint="pull again")) from None
+        raise DiplonewsError(Problem("bad-export", "unreadable pull record", where=display_path(path), hint="pull again")) from None
 
 
 def restrict(annotation_set: AnnotationSet, article_ids: set[str]) -> AnnotationSet:
@@ -85,6 +83,6 @@ def comparable_sets(folders: list[Path], raw_dir: Path) -> tuple[dict[str, Annot
         return sets, sorted({row["id"] for s in sets.values() for row in s.articles})
     if not common:
         raise DiplonewsError(
-            Problem("", "no article was annotated by every annotator", hint="agreement needs shared articles")
+            Problem("no-overlap", "no article was annotated by every annotator", where="", hint="agreement needs shared articles")
         )
     return {name: restrict(s, common) for name, s in sets.items()}, sorted(common)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from diplonews.backends import labelstudio_config as cfg
-from diplonews.errors import DiplonewsError, Problem
+from diplonews.contract.errors import DiplonewsError, Problem
+from diplonews.labelstudio import labeling_config as cfg
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -41,9 +41,7 @@ class Server:
             return function()
         except httpx.HTTPError as error:
             raise DiplonewsError(
-                Problem(
-                    self.url,
-                    f"cannot {what}: {type(error).__name__}: {error}",
+                Problem("bad-export", f"cannot {what}: {type(error).__name__}: {error}", where=self.url,
                     hint="is the server running? scripts/label_studio.sh status",
                 )
             ) from None
@@ -57,7 +55,7 @@ class Server:
             elif error.status_code == 404:
                 hint = "check --project-id"
             raise DiplonewsError(
-                Problem(self.url, f"cannot {what}: HTTP {error.status_code}: {body[:800]}", hint=hint)
+                Problem("server-error", f"cannot {what}: HTTP {error.status_code}: {body[:800]}", where=self.url, hint=hint)
             ) from None
 
 
@@ -68,18 +66,14 @@ def connect(url: str | None, api_key: str | None) -> Server:
     problems = []
     if not url:
         problems.append(
-            Problem(
-                "",
-                "no Label Studio server given",
+            Problem("bad-export", "no Label Studio server given", where="",
                 field="--url",
                 hint=f"pass --url or set {URL_ENV} (scripts/label_studio.sh start prints it)",
             )
         )
     if not api_key:
         problems.append(
-            Problem(
-                "",
-                "no API token given",
+            Problem("bad-export", "no API token given", where="",
                 field="--api-key",
                 hint=f"pass --api-key or set {API_KEY_ENV} (scripts/label_studio.sh start prints it)",
             )
@@ -104,9 +98,7 @@ def find_project(server: Server, title: str | None, project_id: int | None) -> A
     matches = [p for p in server.call("list projects", lambda: list(server.client.projects.list())) if p.title == title]
     if len(matches) > 1:
         raise DiplonewsError(
-            Problem(
-                server.url,
-                f"{len(matches)} projects are titled {title!r} (ids {', '.join(str(p.id) for p in matches)})",
+            Problem("bad-export", f"{len(matches)} projects are titled {title!r} (ids {', '.join(str(p.id) for p in matches)})", where=server.url,
                 field="--project",
                 hint="choose one with --project-id",
             )
@@ -124,7 +116,7 @@ def export_project(server: Server, project_id: int) -> list[dict[str, Any]]:
     )
     export = json.loads(b"".join(chunks))
     if not isinstance(export, list):
-        raise DiplonewsError(Problem(server.url, f"the export of project {project_id} is not a list of tasks"))
+        raise DiplonewsError(Problem("bad-export", f"the export of project {project_id} is not a list of tasks", where=server.url))
     return export
 
 
@@ -171,9 +163,7 @@ def push_tasks(
             task = existing.get(spec.article_id)
             if task is not None and task["data"].get("text") != spec.data["text"]:
                 problems.append(
-                    Problem(
-                        f"task {task['id']} (article {spec.article_id})",
-                        "the task holds a different text of this article; its annotations' offsets would not fit the new text",
+                    Problem("bad-export", "the task holds a different text of this article; its annotations' offsets would not fit the new text", where=f"task {task['id']} (article {spec.article_id})",
                         field="data.text",
                         hint="pull its annotations first, then push into a new project (--project NEW-TITLE)",
                     )

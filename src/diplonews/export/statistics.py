@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from diplonews import labels
+from diplonews.contract import labels
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:

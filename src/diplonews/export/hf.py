@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datasets import ClassLabel, Features, List, Value
 
-from diplonews import schema
+from diplonews.contract import schema
 
 _VALUE_TYPES = {"string": "string", "int32": "int32", "bool": "bool"}
 

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any
 
-from diplonews import labels
+import pyarrow as pa
 
-DType = Literal["string", "int32", "bool", "class_label", "span_list"]
+from diplonews.contract import labels, types
+from diplonews.contract.types import SPAN_FIELDS, DType
+
+__all__ = ["SPAN_FIELDS", "Column", "DType", "SpanColumns", "Table"]
 
 ARTICLE_ID_PATTERN = r"^\d{3}_[0-9a-f]{16}$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-SPAN_FIELDS: tuple[tuple[str, DType], ...] = (
-    ("article_id", "string"),
-    ("start", "int32"),
-    ("end", "int32"),
-    ("text", "string"),
-)
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,22 @@ class Column:
     unique: bool = False
     min_value: int | None = None
     non_empty: bool = False  # strings: no "" (and no whitespace-only) value
+
+    @property
+    def type(self) -> types.TypeSpec:
+        return types.TYPES[self.dtype]
+
+    def to_arrow(self) -> pa.Field:
+        return pa.field(self.name, types.arrow_type(self.dtype), nullable=self.nullable)
+
+    def to_gx_type(self) -> str:
+        return self.type.gx
+
+    def to_pandas_dtype(self) -> Any:
+        return self.type.pandas
+
+    def to_croissant_type(self) -> str:
+        return self.type.croissant
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,7 @@ class Table:
     key: str | None = None  # unique id column
     spans: SpanColumns | None = None  # this table's rows are spans of articles
     optional: frozenset[str] = frozenset()  # columns a file may omit (predictions)
-    rules: tuple[str, ...] = ()  # names of table rules (see RULES) every engine must enforce
+    rules: tuple[str, ...] = ()  # names of rules (diplonews.contract.rules.RULES) every engine enforces
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -162,18 +175,6 @@ DISCREPANCIES = Table(
     ),
 )
 
-# Rules that need more than one column or table; engines implement each by name.
-RULES: dict[str, str] = {
-    "span_in_article": "article_id is a known article, 0 <= start < end <= n_chars, and text == article.text[start:end]",
-    "no_overlap": "no two spans of one article in this table overlap",
-    "timex_value_grammar": "value is a valid TIMEX3 value for the row's type (diplonews.timex)",
-    "anchor_resolves": "anchor is 'dct', null, or the timex_id of another temporal expression of the same article",
-    "spans_in_articles": "every span of `spans` lies in its article and its text matches",
-    "scope_matches_spans": "intra_document spans lie in one article; cross_document spans in two or more",
-    "prediction_span_in_article": "article_id is a known article, 0 <= start < end <= n_chars, and text == article.text[start:end] when text is given",
-    "unique_prediction": "no two rows share article_id, start, end and label (or type)",
-    "covers_every_article": "one row per article of the dataset: every article_id is known, none is missing, none is repeated",
-}
 
 DATASET_TABLES: dict[str, Table] = {table.name: table for table in (ARTICLES, ENTITIES, TEMPORAL, DISCREPANCIES)}
 CONFIG_NAMES: tuple[str, ...] = tuple(DATASET_TABLES)

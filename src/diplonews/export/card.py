@@ -1,7 +1,7 @@
 """The dataset card (`dataset/README.md`): Hub YAML generated from the contract.
 
 The YAML front matter (configs, features, version, split sizes) is computed from
-`diplonews.schema` and the built rows; the prose comes from `templates/dataset_card.md`.
+`diplonews.contract.schema` and the built rows; the prose comes from `templates/dataset_card.md`.
 Nothing in the card is typed by hand twice.
 """
 
@@ -16,8 +16,9 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
-from diplonews import paths, schema
-from diplonews.backends import hf
+from diplonews import paths
+from diplonews.contract import schema
+from diplonews.export import hf
 from diplonews.version import __version__
 
 CARD_METADATA: dict[str, Any] = {

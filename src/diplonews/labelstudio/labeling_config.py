@@ -1,4 +1,4 @@
-"""The Label Studio labeling config, generated from `diplonews.labels`.
+"""The Label Studio labeling config, generated from `diplonews.contract.labels`.
 
 `annotations/label_studio.xml` is this module's output, committed so a maintainer can
 paste it into a server by hand; a test fails when the file and `labels.py` drift apart.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from diplonews import labels, paths
+from diplonews import paths
+from diplonews.contract import labels
 
 CONFIG_FILE = Path("annotations") / "label_studio.xml"
 
@@ -133,7 +134,7 @@ def _region_panel(parent: ET.Element, label_name: str, title: str) -> ET.Element
 def label_config() -> str:
     """The XML, deterministic: the same labels.py gives the same bytes."""
     root = ET.Element("View")
-    root.append(ET.Comment(" Generated from src/diplonews/labels.py by diplonews.backends.labelstudio_config; "
+    root.append(ET.Comment(" Generated from src/diplonews/labels.py by diplonews.labelstudio.labeling_config; "
                            "do not edit, run `diplonews labelstudio config`. "))
     _header(root, "$article_id", "4")
     _labels(root, ENTITY, "Entities (annotations/GUIDELINES.md section 1)")

@@ -27,19 +27,17 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from diplonews import schema
-from diplonews.errors import DiplonewsError, Problem, display_path, where
-from diplonews.files import read_jsonl, read_utf8
+from diplonews.contract import schema, types
+from diplonews.contract.errors import DiplonewsError, Problem, ProblemCollector, display_path
+from diplonews.io.files import check_readable, json_type, read_jsonl, read_utf8
 
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 MAX_PREDICTION_FILE_BYTES = 8 * 1024**3
-MAX_PROBLEMS = 200  # stop collecting: a file with more is broken as a whole
 FAST_JSONL_BYTES = 1 << 20  # above this size, try the pyarrow reader first
+# The Arrow types prediction readers parse into: the contract types, integers widened to
+# int64 so that an out-of-range offset is seen (and reported) rather than wrapped.
+_ARROW_INPUT: dict[str, pa.DataType] = {dtype: pa.int64() if dtype == "int32" else spec.arrow for dtype, spec in types.TYPES.items() if spec.arrow is not None}
 
-_POLARS_TYPES: dict[str, pl.DataType] = {"string": pl.String(), "class_label": pl.String(), "int32": pl.Int64(), "bool": pl.Boolean()}
-_ARROW_TYPES: dict[str, pa.DataType] = {"string": pa.string(), "class_label": pa.string(), "int32": pa.int64(), "bool": pa.bool_()}
-_WHAT = {"string": "a string", "class_label": "a string (a label)", "int32": "an integer", "bool": "true or false"}
-_JSON_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object", type(None): "null"}
 
 
 @dataclass
@@ -56,14 +54,21 @@ class PredictionFile:
     def n_rows(self) -> int:
         return self.frame.height
 
-    def where(self, row: int | None) -> str:
-        """'file:line' for a 0-based row (or 'file row N' where lines mean nothing: Parquet, frames)."""
+    def locate(self, row: int | None) -> dict[str, Any]:
+        """Problem location of a 0-based row: file and line (JSONL, CSV) or 1-based row (Parquet, frames)."""
         if row is None:
-            return self.name
+            return {"file": self.name}
         lines = self._line_numbers()
         if lines is not None and 0 <= row < len(lines):
-            return f"{self.name}:{int(lines[row])}"
-        return f"{self.name} row {row + 1}"
+            return {"file": self.name, "line": int(lines[row])}
+        return {"file": self.name, "row": row + 1}
+
+    def where(self, row: int | None) -> str:
+        """'file:line' or 'file row N', as printed."""
+        location = self.locate(row)
+        if "line" in location:
+            return f"{self.name}:{location['line']}"
+        return f"{self.name} row {location['row']}" if "row" in location else self.name
 
     def _line_numbers(self) -> np.ndarray | None:
         if self._lines is None and self.format == "csv" and self.path is not None:
@@ -80,12 +85,10 @@ def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
         raise DiplonewsError(
-            Problem(where(path), f"unknown prediction file format {path.suffix!r}", hint=f"use one of {', '.join(sorted(FORMATS))}")
+            Problem("unknown-format", f"unknown prediction file format {path.suffix!r}", file=display_path(path), hint=f"use one of {', '.join(sorted(FORMATS))}")
         )
-    if not path.is_file():
-        raise DiplonewsError(Problem(where(path), "file not found"))
-    if path.stat().st_size == 0:
-        raise _no_rows(where(path))
+    if check_readable(path, max_bytes=MAX_PREDICTION_FILE_BYTES) == 0:
+        raise _no_rows(display_path(path))
     if file_format == "jsonl":
         source = _read_jsonl(path, table)
     elif file_format == "csv":
@@ -97,9 +100,9 @@ def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
     return source
 
 
-def _no_rows(at: str) -> DiplonewsError:
+def _no_rows(file: str) -> DiplonewsError:
     return DiplonewsError(
-        Problem(at, "no predictions (zero rows)", hint="an empty output is almost always a failed export; a model that finds nothing fails the gates anyway")
+        Problem("no-rows", "no predictions (zero rows)", file=file, hint="an empty output is almost always a failed export; a model that finds nothing fails the gates anyway")
     )
 
 
@@ -108,11 +111,11 @@ def from_records(records: Iterable[Mapping[str, Any]], table: schema.Table, name
     numbered = []
     for index, record in enumerate(records):
         if not isinstance(record, Mapping):
-            raise DiplonewsError(Problem(f"{name} row {index + 1}", f"expected a mapping, found {type(record).__name__}"))
+            raise DiplonewsError(Problem("not-an-object", f"expected a mapping, found {type(record).__name__}", file=name, row=index + 1))
         numbered.append((index + 1, dict(record)))
     if not numbered:
         raise _no_rows(name)
-    frame = _frame_from_records(numbered, table, lambda line: f"{name} row {line}")
+    frame = _frame_from_records(numbered, table, lambda line: {"file": name, "row": line})
     return PredictionFile(name, "records", frame)
 
 
@@ -126,7 +129,7 @@ def from_frame(frame: Any, table: schema.Table, name: str = "<dataframe>") -> Pr
         try:
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-            raise DiplonewsError(Problem(name, f"cannot convert the frame to columns: {error}", hint="every column must hold one type")) from None
+            raise DiplonewsError(Problem("type-error", f"cannot convert the frame to columns: {error}", file=name, hint="every column must hold one type")) from None
     if arrow.num_rows == 0:
         raise _no_rows(name)
     return PredictionFile(name, "frame", _frame_from_arrow(arrow, table, name))
@@ -140,7 +143,7 @@ def _read_jsonl(path: Path, table: schema.Table) -> PredictionFile:
         if fast is not None:
             return fast
     records = read_jsonl(path, max_bytes=MAX_PREDICTION_FILE_BYTES)
-    frame = _frame_from_records(records, table, lambda line: where(path, line))
+    frame = _frame_from_records(records, table, lambda line: {"file": display_path(path), "line": line})
     return PredictionFile(display_path(path), "jsonl", frame, path, np.array([line for line, _ in records], dtype=np.int64))
 
 
@@ -167,7 +170,7 @@ def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
     if body[-1] == 0x0A or np.isin(firsts, (0x0A, 0x20, 0x09, 0x0B, 0x0C)).any():
         return None  # a blank or indented line: line numbers would shift, let the strict reader count
     n_lines = newlines.size + 1
-    explicit = pa.schema([pa.field(column.name, _ARROW_TYPES[column.dtype]) for column in table.columns])
+    explicit = pa.schema([pa.field(column.name, _ARROW_INPUT[column.dtype]) for column in table.columns])
     options = pa_json.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="error", newlines_in_values=False)
     try:
         arrow = pa_json.read_json(pa.BufferReader(data), parse_options=options)
@@ -191,20 +194,6 @@ def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
     return PredictionFile(display_path(path), "jsonl", frame, path, np.arange(1, n_lines + 1, dtype=np.int64))
 
 
-def _json_type(value: Any) -> str:
-    return _JSON_NAMES.get(type(value), type(value).__name__)
-
-
-def _value_ok(dtype: str, value: Any) -> bool:
-    if dtype in {"string", "class_label"}:
-        return isinstance(value, str)
-    if dtype == "int32":
-        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
-    if dtype == "bool":
-        return isinstance(value, bool)
-    return False
-
-
 def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: schema.Table, locate: Any) -> pl.DataFrame:
     """Columns from JSON-like records: each value of the right JSON type, or a problem at its line.
 
@@ -212,7 +201,7 @@ def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: sc
     allowed), except for a required column that may hold null: there absence and null mean
     different things, so absence is reported here.
     """
-    problems: list[Problem] = []
+    problems = ProblemCollector()
     known = set(table.column_names)
     present: dict[str, int] = {}
     for _, record in records:
@@ -225,25 +214,28 @@ def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: sc
         values = []
         for line, record in records:
             if column.name not in record:
-                if column.nullable and column.name not in table.optional and len(problems) < MAX_PROBLEMS:
-                    problems.append(Problem(locate(line), "required field is missing (write null if it has no value)", field=column.name))
+                if column.nullable and column.name not in table.optional:
+                    problems.add(Problem("missing-field", "required field is missing (write null if it has no value)", field=column.name, **locate(line)))
                 values.append(None)
                 continue
             value = record[column.name]
-            if value is not None and not _value_ok(column.dtype, value):
-                if len(problems) < MAX_PROBLEMS:
-                    problems.append(
-                        Problem(locate(line), f"expected {_WHAT[column.dtype]}, found {_json_type(value)} {value!r}", field=column.name)
-                    )
+            if value is not None and not types.value_ok(column.dtype, value):
+                problems.add(Problem(*_type_error(column, value), field=column.name, value=value, **locate(line)))
                 value = None
             values.append(value)
-        columns[column.name] = pl.Series(column.name, values, dtype=_POLARS_TYPES[column.dtype])
+        columns[column.name] = pl.Series(column.name, values, dtype=column.type.polars_input)
     for key in present:
         if key not in known:
             columns[key] = pl.Series(key, [None] * len(records), dtype=pl.String())  # kept for the schema's strict check
-    if problems:
-        raise DiplonewsError(problems)
+    problems.raise_if_any()
     return _drop_absent_optional(pl.DataFrame(list(columns.values())), table)
+
+
+def _type_error(column: schema.Column, value: Any) -> tuple[str, str]:
+    """(code, message) for a JSON value of the wrong type: an integer too large is out of range, not mistyped."""
+    if column.dtype == "int32" and isinstance(value, int) and not isinstance(value, bool):
+        return "out-of-range", "integer outside the 64-bit range"
+    return "type-error", f"expected {column.type.described}, found {json_type(value)}"
 
 
 def _drop_absent_optional(frame: pl.DataFrame, table: schema.Table) -> pl.DataFrame:
@@ -261,9 +253,9 @@ def _read_csv(path: Path, table: schema.Table) -> PredictionFile:
     try:
         raw = pl.read_csv(path, infer_schema=False, empty_string_is_null=True, raise_if_empty=True)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-        raise DiplonewsError(Problem(where(path), f"not a readable CSV file: {error}".splitlines()[0], hint="a header line, then one span per line")) from None
+        raise DiplonewsError(Problem("unreadable-csv", f"not a readable CSV file: {error}".splitlines()[0], file=display_path(path), hint="a header line, then one span per line")) from None
     result = PredictionFile(display_path(path), "csv", raw, path)
-    problems: list[Problem] = []
+    problems = ProblemCollector()
     typed: list[pl.Series] = []
     for name in raw.columns:
         column = table.column(name) if name in table.column_names else None
@@ -274,11 +266,11 @@ def _read_csv(path: Path, table: schema.Table) -> PredictionFile:
         assert column.dtype == "int32", f"no CSV reading for {column.dtype} columns"
         converted = series.cast(pl.Int64, strict=False)
         bad = (series.is_not_null() & converted.is_null()).arg_true()
-        for row in bad.head(MAX_PROBLEMS).to_list():
-            problems.append(Problem(result.where(row), f"expected {_WHAT[column.dtype]}, found {series[row]!r}", field=name))
+        for row in bad.head(problems.limit).to_list():
+            problems.add(Problem("type-error", f"expected {column.type.described}", field=name, value=series[row], **result.locate(row)))
+        problems.total += max(0, len(bad) - problems.limit)
         typed.append(converted.alias(name))
-    if problems:
-        raise DiplonewsError(problems)
+    problems.raise_if_any()
     result.frame = _drop_absent_optional(pl.DataFrame(typed), table)
     return result
 
@@ -303,7 +295,7 @@ def _read_parquet(path: Path, table: schema.Table) -> PredictionFile:
     try:
         arrow = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as error:
-        raise DiplonewsError(Problem(where(path), f"not a readable Parquet file: {error}")) from None
+        raise DiplonewsError(Problem("unreadable-parquet", f"not a readable Parquet file: {error}", file=display_path(path))) from None
     return PredictionFile(display_path(path), "parquet", _frame_from_arrow(arrow, table, display_path(path)), path)
 
 
@@ -332,25 +324,11 @@ def _frame_from_arrow(arrow: pa.Table, table: schema.Table, name: str) -> pl.Dat
         kind = _arrow_kind(arrow_field.type)
         expected = "string" if column.dtype == "class_label" else column.dtype
         if kind not in {expected, "null"}:
-            problems.append(Problem(name, f"expected {_WHAT[column.dtype]} column, found Arrow type {arrow_field.type}", field=arrow_field.name))
+            problems.append(Problem("type-error", f"expected {column.type.described} column, found Arrow type {arrow_field.type}", file=name, field=arrow_field.name))
             continue
-        arrays[arrow_field.name] = array.cast(_ARROW_TYPES[column.dtype]) if kind != "null" else pa.nulls(len(array), _ARROW_TYPES[column.dtype])
+        arrays[arrow_field.name] = array.cast(_ARROW_INPUT[column.dtype]) if kind != "null" else pa.nulls(len(array), _ARROW_INPUT[column.dtype])
     if problems:
         raise DiplonewsError(problems)
     frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()
     assert isinstance(frame, pl.DataFrame)
     return _drop_absent_optional(frame, table)
-
-
-def describe_formats() -> str:
-    """One line per task: the columns a prediction file has (for --help and error hints)."""
-    lines = []
-    for task, table in schema.PREDICTION_TABLES.items():
-        columns = ", ".join(f"{name}?" if name in table.optional else name for name in table.column_names)
-        lines.append(f"{task}: {columns}")
-    return "\n".join(lines)
-
-
-def dumps_records(records: Sequence[Mapping[str, Any]]) -> str:
-    """JSONL text of records (for fixtures and the benchmark)."""
-    return "".join(json.dumps(dict(record), ensure_ascii=False) + "\n" for record in records)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from diplonews import paths, schema
-from diplonews.files import sha256_bytes
+from diplonews import paths
+from diplonews.contract import schema
+from diplonews.io.files import sha256_bytes
 from diplonews.version import __version__
 
 _DATA_TYPES = {"string": "sc:Text", "class_label": "sc:Text", "int32": "sc:Integer", "bool": "sc:Boolean"}

@@ -8,26 +8,18 @@ contract checks run later on the compiled tables can still name `file:line`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diplonews import schema
-from diplonews.errors import DiplonewsError, Problem, where
-from diplonews.files import read_jsonl, read_utf8, sha256_bytes
+from diplonews.contract import rules, schema, types
+from diplonews.contract.errors import DiplonewsError, Problem, display_path
+from diplonews.io.files import decode_utf8, json_type, read_bytes, read_jsonl, sha256_bytes
 
 ARTICLES_FILE = "articles.jsonl"
 CATALOG_FILE = "entity_catalog.jsonl"
 LAYER_FILES = {"entities": "entities.jsonl", "temporal": "temporal.jsonl", "discrepancies": "discrepancies.jsonl"}
 
-_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "class_label": (str,),
-    "int32": (int,),
-    "bool": (bool,),
-    "span_list": (list,),
-}
 
 
 @dataclass(frozen=True)
@@ -93,114 +85,84 @@ class AnnotationSet:
     articles: list[dict[str, Any]] = field(default_factory=list)
     catalog: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    sources: dict[str, list[str]] = field(default_factory=dict)  # table -> "file:line" per row
+    sources: dict[str, list[Location]] = field(default_factory=dict)  # table -> where each row came from
 
 
 def read_raw_articles(raw_dir: Path) -> dict[str, Article]:
     """The raw corpus: every `*.txt` of the folder, strict UTF-8, keyed by stem."""
     paths = sorted(raw_dir.glob("*.txt"))
     if not paths:
-        raise DiplonewsError(Problem(where(raw_dir), "no raw articles (*.txt) found"))
+        raise DiplonewsError(Problem("missing-file", "no raw articles (*.txt) found", file=display_path(raw_dir)))
     articles = {}
     problems = []
     for path in paths:
         try:
-            text = read_utf8(path)
+            data = read_bytes(path)
+            text = decode_utf8(data, display_path(path))
         except DiplonewsError as error:
             problems.extend(error.problems)
             continue
-        articles[path.stem] = Article(path.stem, path, path.read_bytes(), text)
+        articles[path.stem] = Article(path.stem, path, data, text)
     if problems:
         raise DiplonewsError(problems)
     return articles
 
 
-def _check_fields(record: dict[str, Any], fields: tuple[SourceField, ...], at: str) -> list[Problem]:
+def _check_fields(record: dict[str, Any], fields: tuple[SourceField, ...], at: Location) -> list[Problem]:
     problems = []
     known = {spec.name for spec in fields}
     for key in record:
         if key not in known:
             problems.append(
-                Problem(at, f"unknown field {key!r}", field=key, hint=f"expected fields: {', '.join(sorted(known))}")
+                Problem("unknown-field", f"unknown field {key!r}", **at, field=key, hint=f"expected fields: {', '.join(sorted(known))}")
             )
     for spec in fields:
         if spec.name not in record:
             if spec.required:
-                problems.append(Problem(at, "required field is missing", field=spec.name))
+                problems.append(Problem("missing-field", "required field is missing", **at, field=spec.name))
             continue
         value = record[spec.name]
         if value is None:
             if not spec.nullable:
-                problems.append(Problem(at, "must not be null", field=spec.name))
+                problems.append(Problem("null-value", "must not be null", **at, field=spec.name))
             continue
-        expected = _PYTHON_TYPES[spec.dtype]
-        if not isinstance(value, expected) or (expected == (int,) and isinstance(value, bool)):
-            problems.append(
-                Problem(at, f"expected {spec.dtype}, found {type(value).__name__} {value!r}", field=spec.name)
-            )
+        if not types.value_ok(spec.dtype, value):
+            problems.append(Problem("type-error", f"expected {types.TYPES[spec.dtype].described}, found {json_type(value)}", field=spec.name, value=value, **at))
     return problems
 
 
-_WORD = re.compile(r"\w")
+Location = dict[str, Any]  # Problem location kwargs: file, line, where
 
 
-def _whole_word_starts(text: str, surface: str) -> list[int]:
-    """Start offsets of `surface` in `text` not glued to a word character on either side."""
-    starts = []
-    position = text.find(surface)
-    while position != -1:
-        before = text[position - 1] if position > 0 else ""
-        after = text[position + len(surface)] if position + len(surface) < len(text) else ""
-        glued_before = bool(before) and bool(_WORD.match(before)) and bool(_WORD.match(surface[0]))
-        glued_after = bool(after) and bool(_WORD.match(after)) and bool(_WORD.match(surface[-1]))
-        if not glued_before and not glued_after:
-            starts.append(position)
-        position = text.find(surface, position + len(surface))
-    return starts
+def first_at(at: Location) -> str:
+    return f"{at['file']}:{at['line']}"
 
 
-def resolve_span(record: dict[str, Any], article: Article, at: str) -> tuple[int, int] | Problem:
+def resolve_span(record: dict[str, Any], article: Article, at: Location) -> tuple[int, int] | Problem:
     """Offsets of a span given as start+text, text+occurrence, or a unique text."""
     surface = record["text"]
     if not surface:
-        return Problem(at, "span text is empty", field="text")
+        return Problem("empty-value", "span text is empty", **at, field="text")
     text = article.text
     if record.get("start") is not None:
         start = record["start"]
-        end = start + len(surface)
-        if start < 0 or end > len(text):
-            return Problem(
-                at,
-                f"span [{start}, {end}) is outside article {article.id} (length {len(text)} code points)",
-                field="start",
-            )
-        if text[start:end] != surface:
-            found = _whole_word_starts(text, surface)
-            hint = f"the text occurs at start {found[:5]}" if found else "the text does not occur in the article"
-            return Problem(
-                at,
-                f"text {surface!r} does not match article {article.id}[{start}:{end}] = {text[start:end]!r}",
-                field="start",
-                hint=f"{hint}; offsets are Python code points into the raw text, end exclusive",
-            )
-        return start, end
-    starts = _whole_word_starts(text, surface)
+        violation = rules.check_span(article.id, text, start, start + len(surface), surface)
+        if violation is not None:
+            return Problem(violation.code, violation.message, **at, field=violation.field, hint=violation.hint)
+        return start, start + len(surface)
+    starts = rules.occurrences(text, surface)
     if not starts:
-        return Problem(at, f"text {surface!r} not found in article {article.id}", field="text")
+        return Problem("span-not-found", f"text {surface!r} not found in article {article.id}", **at, field="text")
     occurrence = record.get("occurrence")
     if occurrence is None:
         if len(starts) > 1:
-            return Problem(
-                at,
-                f"text {surface!r} occurs {len(starts)} times in article {article.id}",
+            return Problem("span-ambiguous", f"text {surface!r} occurs {len(starts)} times in article {article.id}", **at,
                 field="text",
                 hint='add "occurrence": N (1-based) or "start"',
             )
         occurrence = 1
     if not 1 <= occurrence <= len(starts):
-        return Problem(
-            at,
-            f"occurrence {occurrence} of {surface!r} requested, article {article.id} has {len(starts)}",
+        return Problem("out-of-range", f"occurrence {occurrence} of {surface!r} requested, article {article.id} has {len(starts)}", **at,
             field="occurrence",
         )
     start = starts[occurrence - 1]
@@ -224,34 +186,35 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
 
     # Articles: metadata per raw file; every raw file must be described, and only those.
     path = folder / ARTICLES_FILE
-    seen_articles: dict[str, str] = {}
+    seen_articles: dict[str, Location] = {}
     for line, record in _load(path):
-        at = where(path, line)
+        at = {"file": display_path(path), "line": line}
         found = _check_fields(record, SOURCE_FIELDS[ARTICLES_FILE], at)
         if found:
             problems.extend(found)
             continue
         article_id = record["id"]
         if article_id in seen_articles:
-            problems.append(Problem(at, f"duplicate article id {article_id!r} (first at {seen_articles[article_id]})", field="id"))
+            problems.append(Problem("duplicate-id", f"duplicate article id {article_id!r} (first at {first_at(seen_articles[article_id])})", **at, field="id"))
             continue
         seen_articles[article_id] = at
         article = raw.get(article_id)
         if article is None:
-            problems.append(Problem(at, f"no raw file for article {article_id!r}", field="id", hint=f"known: {', '.join(sorted(raw))}"))
+            problems.append(Problem("unknown-article", f"no raw file for article {article_id!r}", **at, field="id", hint=f"known: {', '.join(sorted(raw))}"))
             continue
         digest = sha256_bytes(article.raw)
         pinned = record.get("sha256")
         if pinned is None and require_pins:
-            problems.append(Problem(at, "missing sha256 pin of the raw file", field="sha256", hint=f"the raw file's sha256 is {digest}"))
+            problems.append(Problem("missing-pin", "missing sha256 pin of the raw file", **at, field="sha256", hint=f"the raw file's sha256 is {digest}"))
         elif pinned is not None and pinned != digest:
             problems.append(
                 Problem(
-                    at,
+                    "raw-file-changed",
                     f"raw file {article.path.name} has sha256 {digest}, the annotations were made on {pinned}",
                     field="sha256",
                     hint="raw files are byte-exact copies of the seeds and must not be edited; restore the file "
                     "(or, for a deliberate new text, re-check every span of the article and update the pin)",
+                    **at,
                 ),
             )
         row = {
@@ -271,20 +234,20 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
         result.articles.append(row)
         result.sources.setdefault("articles", []).append(at)
     for article_id in sorted(set(raw) - set(seen_articles)):
-        problems.append(Problem(where(path), f"raw article {article_id!r} has no line", hint="add its metadata line"))
+        problems.append(Problem("missing-article", f"raw article {article_id!r} has no line", file=display_path(path), hint="add its metadata line"))
 
     # Entity catalog.
     path = folder / CATALOG_FILE
-    catalog_at: dict[str, str] = {}
+    catalog_at: dict[str, Location] = {}
     for line, record in _load(path, required=False):
-        at = where(path, line)
+        at = {"file": display_path(path), "line": line}
         found = _check_fields(record, SOURCE_FIELDS[CATALOG_FILE], at)
         if found:
             problems.extend(found)
             continue
         entity_id = record["entity_id"]
         if entity_id in catalog_at:
-            problems.append(Problem(at, f"duplicate entity_id {entity_id!r} (first at {catalog_at[entity_id]})", field="entity_id"))
+            problems.append(Problem("duplicate-id", f"duplicate entity_id {entity_id!r} (first at {first_at(catalog_at[entity_id])})", **at, field="entity_id"))
             continue
         catalog_at[entity_id] = at
         result.catalog[entity_id] = record
@@ -292,9 +255,9 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
     for table_name, file_name in LAYER_FILES.items():
         path = folder / file_name
         rows: list[dict[str, Any]] = []
-        sources: list[str] = []
+        sources: list[Location] = []
         for line, record in _load(path, required=False):
-            at = where(path, line)
+            at = {"file": display_path(path), "line": line}
             found = _check_fields(record, SOURCE_FIELDS[file_name], at)
             if found:
                 problems.extend(found)
@@ -315,18 +278,18 @@ def _compile_record(
     record: dict[str, Any],
     raw: dict[str, Article],
     catalog: dict[str, dict[str, Any]],
-    at: str,
+    at: Location,
     problems: list[Problem],
 ) -> dict[str, Any] | None:
     if table_name == "discrepancies":
         spans = []
         if not record["spans"]:
-            problems.append(Problem(at, "a discrepancy needs at least one span", field="spans"))
+            problems.append(Problem("span-out-of-range", "a discrepancy needs at least one span", **at, field="spans"))
             return None
         for index, item in enumerate(record["spans"]):
-            item_at = f"{at} (spans[{index}])"
+            item_at = {**at, "where": f"spans[{index}]"}
             if not isinstance(item, dict):
-                problems.append(Problem(item_at, f"expected an object, found {type(item).__name__}", field="spans"))
+                problems.append(Problem("not-an-object", f"expected an object, found {type(item).__name__}", **item_at, field="spans"))
                 return None
             found = _check_fields(item, SPAN_ITEM_FIELDS, item_at)
             if found:
@@ -334,7 +297,7 @@ def _compile_record(
                 return None
             article = raw.get(item["article_id"])
             if article is None:
-                problems.append(Problem(item_at, f"unknown article {item['article_id']!r}", field="article_id"))
+                problems.append(Problem("unknown-article", f"unknown article {item['article_id']!r}", **item_at, field="article_id"))
                 return None
             resolved = resolve_span(item, article, item_at)
             if isinstance(resolved, Problem):
@@ -352,7 +315,7 @@ def _compile_record(
 
     article = raw.get(record["article_id"])
     if article is None:
-        problems.append(Problem(at, f"unknown article {record['article_id']!r}", field="article_id", hint=f"known: {', '.join(sorted(raw))}"))
+        problems.append(Problem("unknown-article", f"unknown article {record['article_id']!r}", **at, field="article_id", hint=f"known: {', '.join(sorted(raw))}"))
         return None
     resolved = resolve_span(record, article, at)
     if isinstance(resolved, Problem):
@@ -363,7 +326,7 @@ def _compile_record(
         entry = catalog.get(record["entity_id"])
         if entry is None:
             problems.append(
-                Problem(at, f"entity_id {record['entity_id']!r} is not in the entity catalog", field="entity_id", hint=f"add it to {CATALOG_FILE}")
+                Problem("unknown-entity", f"entity_id {record['entity_id']!r} is not in the entity catalog", **at, field="entity_id", hint=f"add it to {CATALOG_FILE}")
             )
             return None
         return {
