@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +29,18 @@ def dataset_snapshot(root: Path) -> dict[str, bytes]:
     """Every file of dataset/, to prove a failed build changed nothing."""
     folder = root / "dataset"
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def keys(problems: Any) -> list[tuple[str, str | None, int | None, str | None]]:
+    """(code, file, line or row, field) of each problem: what tests compare, never the English text."""
+    found = problems.problems if hasattr(problems, "problems") else problems
+    return [problem.key() for problem in found]
+
+
+def raised(call: Any, *args: Any, **kwargs: Any) -> list[tuple[str, str | None, int | None, str | None]]:
+    """The problem keys of the DiplonewsError a call raises (fails the test if it raises none)."""
+    from diplonews.contract.errors import DiplonewsError
+
+    with pytest.raises(DiplonewsError) as info:
+        call(*args, **kwargs)
+    return keys(info.value)

@@ -52,7 +52,7 @@ def test_the_gate_fixture_passes_good_and_fails_bad_predictions(pytester: pytest
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*test_bad*", "*label.label_known*FAIL 1 of 3 rows*", "*entities_unknown_label.jsonl:2 (label 'PERSN')*"])
+    result.stdout.fnmatch_lines(["*test_bad*", "*label.label_known*FAIL 1 of 3 rows*", "*entities_unknown_label.jsonl:2: label 'PERSN'*"])
     assert "Traceback" not in result.stdout.str()  # a failed gate reads as its table, not as a stack
 
 

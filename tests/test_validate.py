@@ -15,13 +15,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REPO
-from diplonews import evaluate, paths
+from conftest import REPO, keys, raised
+from diplonews import paths
 from diplonews import validation as validate
 from diplonews.cli import main as cli_main
 from diplonews.contract import labels, schema, timex
+from diplonews.contract.derived import ARTICLE_IDS
 from diplonews.contract.errors import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, DiplonewsError
+from diplonews.contract.gates import GATES
+from diplonews.contract.rules import RULES
 from diplonews.engines import gx as gx_backend
+from diplonews.export import gx_suites
 from diplonews.io import predictions
 from gold_predictions import gold_predictions, texts
 
@@ -51,7 +55,7 @@ def _jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
 
 
 def test_committed_suites_are_what_the_registry_generates() -> None:
-    generated = gx_backend.generate_suites()
+    generated = gx_suites.generate_suites()
     committed = {path.name: path.read_bytes() for path in paths.EXPECTATIONS_DIR.glob("*.json")}
     assert set(committed) == set(generated), "run `python scripts/generate_expectations.py` and commit expectations/"
     stale = [name for name, data in generated.items() if committed[name] != data]
@@ -60,13 +64,13 @@ def test_committed_suites_are_what_the_registry_generates() -> None:
 
 def test_every_suite_loads_into_gx_without_losing_an_expectation(engine: gx_backend.Engine) -> None:
     for path in sorted(paths.EXPECTATIONS_DIR.glob("*.json")):
-        document = gx_backend.read_suite_document(path)
+        document = gx_suites.read_suite_document(path)
         suite = engine.load_suite(document)
         assert len(suite.expectations) == len(document["expectations"]) > 0, path.name
 
 
 def test_loading_refuses_a_suite_gx_would_shorten(engine: gx_backend.Engine) -> None:
-    document = gx_backend.gate_suite("entities")
+    document = gx_suites.gate_suite("entities")
     document["expectations"].append({"type": "expect_the_unexpected", "kwargs": {"column": "x"}, "meta": {}})
     with pytest.raises(ValueError, match="expect_the_unexpected"):
         engine.load_suite(document)
@@ -79,23 +83,23 @@ def _kwargs(suite: dict[str, Any], check: str) -> dict[str, Any]:
 
 def test_suites_carry_the_registry_label_sets_and_rules() -> None:
     for name, table in schema.DATASET_TABLES.items():
-        suite = gx_backend.dataset_suite(name)
+        suite = gx_suites.dataset_suite(name)
         for column in table.columns:
             if column.labels is not None:
                 assert _kwargs(suite, f"{column.name}.label_known")["value_set"] == list(column.labels)
             if column.unique:
                 assert _kwargs(suite, f"{column.name}.unique")["column"] == column.name
-    predicted = gx_backend.prediction_suite("entities")
+    predicted = gx_suites.prediction_suite("entities")
     assert _kwargs(predicted, "label.label_known")["value_set"] == list(labels.ENTITY_LABELS)
-    assert _kwargs(predicted, "span.article_known")["value_set"] == {"$PARAMETER": gx_backend.ARTICLE_IDS}
+    assert _kwargs(predicted, "span.article_known")["value_set"] == {"$PARAMETER": ARTICLE_IDS}
     assert _kwargs(predicted, "span.no_duplicate")["column_list"] == ["article_id", "start", "end", "label"]
-    assert _kwargs(gx_backend.prediction_suite("discrepancies"), "type.label_known")["value_set"] == list(labels.DISCREPANCY_TYPES)
+    assert _kwargs(gx_suites.prediction_suite("discrepancies"), "type.label_known")["value_set"] == list(labels.DISCREPANCY_TYPES)
 
 
 def test_gate_suites_hold_thresholds_as_parameters_with_their_defaults() -> None:
-    for task, gates in evaluate.GATES.items():
+    for task, gates in GATES.items():
         suite = json.loads((paths.EXPECTATIONS_DIR / f"gates_{task}.json").read_text("utf-8"))
-        assert gx_backend.default_parameters(suite) == {gate.parameter: gate.default for gate in gates}
+        assert gx_suites.default_parameters(suite) == {gate.parameter: gate.default for gate in gates}
         for gate in gates:
             assert _kwargs(suite, f"gate.{gate.parameter}")[f"{gate.bound}_value"] == {"$PARAMETER": gate.parameter}
 
@@ -105,7 +109,7 @@ def test_prediction_tables_reuse_the_dataset_columns() -> None:
     assert schema.PREDICTION_TEMPORAL.column("value") is schema.TEMPORAL.column("value")
     assert schema.PREDICTION_DISCREPANCIES.column("type") is schema.DISCREPANCIES.column("type")
     for table in schema.PREDICTION_TABLES.values():
-        assert all(rule in schema.RULES for rule in table.rules), table.name
+        assert all(rule in RULES for rule in table.rules), table.name
 
 
 SAMPLE_VALUES = [
@@ -119,7 +123,7 @@ SAMPLE_VALUES = [
 def test_gx_regex_accepts_exactly_what_the_timex_grammar_accepts(timex_type: str) -> None:
     gold_values = pq.read_table(DATASET / paths.DATA_FILE_TEMPLATE.format(config="temporal")).column("value").to_pylist()
     values = sorted({*SAMPLE_VALUES, *(v for v in gold_values if v)})
-    compact = re.compile(gx_backend.gx_regex(timex.GRAMMAR[timex_type]))
+    compact = re.compile(gx_suites.gx_regex(timex.GRAMMAR[timex_type]))
     python = [timex.is_valid_value(timex_type, v) for v in values]
     assert any(python) and not all(python)
     assert [compact.search(v) is not None for v in values] == python
@@ -141,37 +145,34 @@ def test_the_three_formats_read_to_the_same_frame() -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "expected"),
     [
-        ('{"article_id": "a", "start": "3", "end": 5, "label": "GPE"}\n', r"x\.jsonl:1: error: field 'start': expected an integer, found string '3'"),
-        ('{"article_id": "a", "start": 1, "end": 5.0, "label": "GPE"}\n', r"x\.jsonl:1: error: field 'end': expected an integer, found number 5\.0"),
-        ('{"article_id": "a", "start": 1, "end": 5, "label": 7}\n', r"x\.jsonl:1: error: field 'label': expected a string \(a label\), found integer 7"),
-        ('{"article_id": "a", "start": 1, "start": 2, "end": 5, "label": "GPE"}\n', r"x\.jsonl:1: error: malformed JSON: duplicate key 'start'"),
-        ('{"article_id": "a", "start": 1, "end": 5, "label": "GPE"}\n[1]\n', r"x\.jsonl:2: error: expected a JSON object, found list"),
+        ('{"article_id": "a", "start": "3", "end": 5, "label": "GPE"}\n', ("type-error", "x.jsonl", 1, "start")),
+        ('{"article_id": "a", "start": 1, "end": 5.0, "label": "GPE"}\n', ("type-error", "x.jsonl", 1, "end")),
+        ('{"article_id": "a", "start": 1, "end": 5, "label": 7}\n', ("type-error", "x.jsonl", 1, "label")),
+        ('{"article_id": "a", "start": 1, "end": 10000000000000000000000000000000, "label": "GPE"}\n', ("out-of-range", "x.jsonl", 1, "end")),
+        ('{"article_id": "a", "start": 1, "start": 2, "end": 5, "label": "GPE"}\n', ("malformed-json", "x.jsonl", 1, None)),
+        ('{"article_id": "a", "start": 1, "end": 5, "label": "GPE"}\n[1]\n', ("not-an-object", "x.jsonl", 2, None)),
     ],
 )
-def test_malformed_jsonl_names_line_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, message: str) -> None:
+def test_malformed_jsonl_names_line_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: tuple[Any, ...]) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.jsonl").write_text(content, "utf-8")
-    with pytest.raises(DiplonewsError, match=message):
-        predictions.read_predictions(Path("x.jsonl"), schema.PREDICTION_ENTITIES)
+    assert raised(predictions.read_predictions, Path("x.jsonl"), schema.PREDICTION_ENTITIES) == [expected]
 
 
 def test_temporal_value_may_be_null_but_not_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     rows = [{"article_id": "a", "start": 1, "end": 5, "type": "DATE", "value": None}, {"article_id": "a", "start": 6, "end": 9, "type": "DATE"}]
-    with pytest.raises(DiplonewsError, match=r"t\.jsonl:2: error: field 'value': required field is missing"):
-        predictions.read_predictions(_jsonl(Path("t.jsonl"), rows), schema.PREDICTION_TEMPORAL)
+    assert raised(predictions.read_predictions, _jsonl(Path("t.jsonl"), rows), schema.PREDICTION_TEMPORAL) == [("missing-field", "t.jsonl", 2, "value")]
 
 
 def test_csv_and_parquet_type_errors_name_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("p.csv").write_text('article_id,start,end,label,text\na,1,5,GPE,"two\nlines"\na,x,5,GPE,y\n', "utf-8")
-    with pytest.raises(DiplonewsError, match=r"p\.csv:4: error: field 'start': expected an integer, found 'x'"):
-        predictions.read_predictions(Path("p.csv"), schema.PREDICTION_ENTITIES)
+    assert raised(predictions.read_predictions, Path("p.csv"), schema.PREDICTION_ENTITIES) == [("type-error", "p.csv", 4, "start")]
     pq.write_table(pa.table({"article_id": ["a"], "start": [1.5], "end": [5], "label": ["GPE"]}), "p.parquet")
-    with pytest.raises(DiplonewsError, match=r"p\.parquet: error: field 'start': expected an integer column, found Arrow type double"):
-        predictions.read_predictions(Path("p.parquet"), schema.PREDICTION_ENTITIES)
+    assert raised(predictions.read_predictions, Path("p.parquet"), schema.PREDICTION_ENTITIES) == [("type-error", "p.parquet", None, "start")]
 
 
 FAST_PATH_CASES = {
@@ -255,8 +256,11 @@ def test_integrity_failures_name_the_rows(engine: gx_backend.Engine, gold_entiti
     assert not result.success and result.exit_code == EXIT_FAILED
     failed = {o.check: o for o in result.failures}
     assert set(failed) >= {"span.text_matches", "label.label_known", "span.article_known", "span.no_duplicate"}
-    assert failed["span.text_matches"].examples[0].startswith("<records> row 2 (text ")
-    assert failed["label.label_known"].examples == ["<records> row 3 (label 'PERSN')"]
+    assert keys(failed["span.text_matches"].examples)[0] == ("span-mismatch", "<records>", 2, "text")
+    assert failed["span.text_matches"].examples[0].hint is not None  # where the text does occur
+    assert keys(failed["label.label_known"].examples) == [("unknown-label", "<records>", 3, "label")]
+    assert failed["label.label_known"].examples[0].value == "PERSN"
+    assert keys(failed["span.article_known"].examples) == [("unknown-article", "<records>", 4, "article_id")]
     assert failed["span.article_known"].unexpected_count == 1
     assert failed["span.no_duplicate"].unexpected_count == 2
 
@@ -274,11 +278,9 @@ def test_unusable_input_stops_before_gx(gold_entities: list[dict[str, Any]]) -> 
     records = [{k: v for k, v in r.items() if k != "label"} for r in gold_entities[:3]]
     result = validate.validate_predictions("entities", records)
     assert result.exit_code == EXIT_UNUSABLE and result.outcomes == []
-    assert [str(p) for p in result.problems] == [
-        "<records>: error: field 'label': required column is missing\n    hint: the predictions_entities columns are: article_id, start, end, text (optional), label"
-    ]
+    assert keys(result.problems) == [("missing-field", "<records>", None, "label")]
     records = [{**r, "label": None} if i == 1 else r for i, r in enumerate(gold_entities[:3])]
-    assert str(validate.validate_predictions("entities", records).problems[0]).startswith("<records> row 2: error: field 'label': value is missing or null")
+    assert keys(validate.validate_predictions("entities", records).problems) == [("null-value", "<records>", 2, "label")]
 
 
 def test_thresholds_override_defaults_and_add_gates(engine: gx_backend.Engine, gold_entities: list[dict[str, Any]], tmp_path: Path) -> None:
@@ -294,7 +296,7 @@ def test_thresholds_override_defaults_and_add_gates(engine: gx_backend.Engine, g
     assert added.observed == per_label.metrics["strict_micro_recall"] < 0.9 and added.kwargs["min_value"] == 0.9
     bad = validate.validate_predictions("entities", half, thresholds={"min_strict_micro_fone": 0.5, "max_n_gold": "x"})
     assert bad.exit_code == EXIT_UNUSABLE
-    assert [p.field for p in bad.problems] == ["min_strict_micro_fone", "max_n_gold"]
+    assert [(p.code, p.field) for p in bad.problems] == [("unknown-threshold", "min_strict_micro_fone"), ("bad-threshold", "max_n_gold")]
     # a user's own copy of the gate suite, with a higher default in its meta
     copy = json.loads((paths.EXPECTATIONS_DIR / "gates_entities.json").read_text("utf-8"))
     copy["meta"]["diplonews"]["parameters"]["min_strict_micro_f1"] = (f1 + 1) / 2
@@ -305,7 +307,7 @@ def test_thresholds_override_defaults_and_add_gates(engine: gx_backend.Engine, g
     copy["expectations"].append({"type": "expect_metric_to_be_great", "kwargs": {}, "meta": {}})
     (tmp_path / "gates.json").write_text(json.dumps(copy), "utf-8")
     refused = validate.validate_predictions("entities", half, thresholds=tmp_path / "gates.json")
-    assert refused.exit_code == EXIT_UNUSABLE and "expect_metric_to_be_great" in str(refused.problems[0])
+    assert refused.exit_code == EXIT_UNUSABLE and [p.code for p in refused.problems] == ["bad-suite"]
     assert validate.validate_predictions("entities", half).success  # and the default suite is back
 
 
@@ -351,13 +353,13 @@ def test_a_corrupted_dataset_fails_both_pandera_and_gx(engine: gx_backend.Engine
     assert ("dataset_entities", "mention_id.unique") in failed
     assert ("dataset_entities", "span.no_overlap") in failed
     assert any(suite == "contract_entities" for suite, _ in failed)
-    assert result.outcome("span.text_matches", "dataset_entities").examples[0].startswith("entities row 1 (text ")
+    assert keys(result.outcome("span.text_matches", "dataset_entities").examples)[0] == ("span-mismatch", "entities", 1, "text")
 
 
 def test_a_dataset_folder_without_configs_is_unusable(tmp_path: Path) -> None:
     result = validate.validate_dataset(tmp_path)
     assert result.exit_code == EXIT_UNUSABLE
-    assert len(result.problems) == len(schema.CONFIG_NAMES) and "has no articles config" in str(result.problems[0])
+    assert {p.code for p in result.problems} == {"missing-file"} and len(result.problems) == len(schema.CONFIG_NAMES)
 
 
 # ---- the command ----------------------------------------------------------------------
@@ -368,10 +370,10 @@ def test_cli_prints_the_table_and_exit_codes(engine: gx_backend.Engine, tmp_path
     assert cli_main(["validate", "--task", "entities", "--predictions", str(FIXTURES / "broken" / "entities_unknown_label.jsonl"), "--report-dir", "r"]) == EXIT_FAILED
     out = capsys.readouterr().out
     assert re.search(r"integrity\s+label\.label_known\s+FAIL 1 of 3 rows", out)
-    assert "entities_unknown_label.jsonl:2 (label 'PERSN')" in out
+    assert "entities_unknown_label.jsonl:2: label 'PERSN'" in out
     assert out.rstrip().endswith(f"(exit {EXIT_FAILED})")
     assert cli_main(["validate", "--task", "entities"]) == EXIT_UNUSABLE
-    assert "--task entities needs --predictions FILE" in capsys.readouterr().err
+    assert "error[usage]" in capsys.readouterr().err
     assert cli_main(["validate", "--predictions", "x.jsonl"]) == EXIT_UNUSABLE
     assert cli_main(["validate", "--task", "cleaning", "--predictions", str(FIXTURES / "cleaning.jsonl"), "--quiet"]) in {EXIT_OK, EXIT_FAILED}
     assert capsys.readouterr().out.count("\n") == 1

@@ -65,8 +65,14 @@ def _sorted(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def compile_dataset(root: Path) -> BuildResult:
     dataset_dir = root / "dataset"
     raw = read_raw_articles(dataset_dir / paths.RAW_DIR)
-    annotation_set = load_annotations(root / paths.GOLD_DIR, raw, require_pins=True)
-    check_contract(annotation_set)
+    annotation_set = load_annotations(root / paths.GOLD_DIR, raw, require_pins=True, raise_problems=False)
+    problems = list(annotation_set.problems)  # what did not compile, and what the compiled rows break:
+    try:  # both, so one run reports every problem of a file
+        check_contract(annotation_set)
+    except DiplonewsError as error:
+        problems += error.problems
+    if problems:
+        raise DiplonewsError(problems)
     tables = {"articles": _sorted("articles", annotation_set.articles)}
     for name in ("entities", "temporal", "discrepancies"):
         tables[name] = _sorted(name, annotation_set.tables[name])

@@ -12,6 +12,7 @@ many problems are kept and printed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,13 +111,21 @@ CODES: dict[str, Code] = {
 
 def shorten(value: Any, limit: int = MAX_VALUE_CHARS) -> Any:
     """A value fit for a message or a report: long strings cut, with their length said."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]}… ({len(value):,} characters)"
+    if isinstance(value, str):
+        return value if len(value) <= limit else f"{value[:limit]}… ({len(value):,} characters)"
+    if isinstance(value, bool | float) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else shorten(str(value), limit)
     if isinstance(value, bytes | bytearray):
         return shorten(repr(bytes(value[: limit + 1])), limit)
-    if isinstance(value, int | float | bool) or value is None:
-        return value
-    text = repr(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    else:
+        if len(text) <= limit:
+            return json.loads(text)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 

@@ -30,6 +30,16 @@ _CODES = {
 }  # fmt: skip
 
 
+_MESSAGES = {
+    "unknown-label": "not a label of the contract", "bad-format": "does not match the column's pattern",
+    "out-of-range": "below the column's minimum", "empty-value": "empty or whitespace only", "duplicate-id": "used by more than one row",
+    "null-value": "null where none is allowed", "type-error": "wrong type", "missing-field": "column missing", "unknown-field": "column not in the contract",
+}  # fmt: skip
+
+
+_RULE_FIELD = {"span_in_article": "start", "no_overlap": "start", "timex_value_grammar": "value", "anchor_resolves": "anchor", "spans_in_articles": "spans", "scope_matches_spans": "scope"}
+
+
 def _code(check: str) -> str:
     if check in rules.RULES:
         return rules.RULES[check].code
@@ -41,11 +51,11 @@ def _code(check: str) -> str:
 def _column_checks(column: schema.Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if column.labels is not None:
-        checks.append(pa.Check.isin(list(column.labels), error=f"value must be one of {', '.join(column.labels)}"))
+        checks.append(pa.Check.isin(list(column.labels)))
     if column.pattern is not None:
-        checks.append(pa.Check.str_matches(column.pattern if column.pattern.endswith("$") else column.pattern + "$", error=f"value must match {column.pattern}"))
+        checks.append(pa.Check.str_matches(column.pattern if column.pattern.endswith("$") else column.pattern + "$"))
     if column.min_value is not None:
-        checks.append(pa.Check.ge(column.min_value, error=f"value must be >= {column.min_value}"))
+        checks.append(pa.Check.ge(column.min_value))
     if column.non_empty:
         checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, element_wise=False, name="non_empty", error="value must not be empty"))
     return checks
@@ -109,7 +119,7 @@ def validate_table(table: schema.Table, frame: pd.DataFrame, texts: Mapping[str,
     problems = _run(column_schema(table), table, frame, locate)
     if problems or not table.rules:
         return problems  # rules assume well-typed columns
-    checks = [pa.Check(_rule(rule, texts), name=rule, error=rules.RULES[rule].description) for rule in table.rules]
+    checks = [pa.Check(_rule(rule, texts), name=rule) for rule in table.rules]
     return _run(pa.DataFrameSchema(checks=checks, name=table.name), table, frame, locate)
 
 
@@ -130,11 +140,13 @@ def _problems(table: schema.Table, cases: pd.DataFrame, locate: Locate) -> list[
         column = case.column if isinstance(case.column, str) and case.column != table.name else None
         if check in ("column_in_dataframe", "column_in_schema"):
             column = str(case.failure_case)
+        elif check in rules.RULES:
+            column = _RULE_FIELD.get(check)  # a row-level rule: one problem per row, not one per column
         key = (row, column, check)
         if key in seen:
             continue
         seen.add(key)
-        message = rules.RULES[check].description if check in rules.RULES else f"fails {check}"
+        message = rules.RULES[check].description if check in rules.RULES else _MESSAGES.get(_code(check), f"fails {check}")
         problems.append(Problem(_code(check), message, field=column, value=case.failure_case, **locate(table.name, row)))
     return problems
 

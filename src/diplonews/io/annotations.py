@@ -86,6 +86,7 @@ class AnnotationSet:
     catalog: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sources: dict[str, list[Location]] = field(default_factory=dict)  # table -> where each row came from
+    problems: list[Problem] = field(default_factory=list)  # with raise_problems=False: what did not compile
 
 
 def read_raw_articles(raw_dir: Path) -> dict[str, Article]:
@@ -175,8 +176,12 @@ def _load(path: Path, *, required: bool = True) -> list[tuple[int, dict[str, Any
     return read_jsonl(path)
 
 
-def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: bool = False) -> AnnotationSet:
+def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: bool = False, raise_problems: bool = True) -> AnnotationSet:
     """Compile an annotation folder into table rows, or raise with every problem found.
+
+    With `raise_problems=False` the problems are kept in `AnnotationSet.problems` and the
+    rows that did compile are returned, so a caller can check those too and report every
+    problem of a file in one run.
 
     `require_pins`: the gold must pin each raw file's sha256, so an edited raw file cannot
     slip under annotations whose offsets it silently shifted.
@@ -268,8 +273,9 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
                 sources.append(at)
         result.tables[table_name] = rows
         result.sources[table_name] = sources
-    if problems:
+    if problems and raise_problems:
         raise DiplonewsError(problems)
+    result.problems = problems
     return result
 
 
