@@ -51,7 +51,9 @@ def _synthetic_id(index: int) -> str:
     return f"{index % 1000:03d}_{index:016x}"
 
 
-def candidates_per_article(articles: list[dict[str, Any]], entities: list[dict[str, Any]]) -> dict[str, list[tuple[int, int, str]]]:
+def candidates_per_article(
+    articles: list[dict[str, Any]], entities: list[dict[str, Any]]
+) -> dict[str, list[tuple[int, int, str]]]:
     """Per real article: its gold mentions, then non-overlapping word tokens labelled in turn."""
     out = {}
     for article in articles:
@@ -62,7 +64,9 @@ def candidates_per_article(articles: list[dict[str, Any]], entities: list[dict[s
             for m in _WORD.finditer(article["text"])
             if not any(m.start() < end and start < m.end() for start, end in taken)
         ]
-        out[article["id"]] = gold + [(start, end, labels.ENTITY_LABELS[i % len(labels.ENTITY_LABELS)]) for i, (start, end) in enumerate(tokens)]
+        out[article["id"]] = gold + [
+            (start, end, labels.ENTITY_LABELS[i % len(labels.ENTITY_LABELS)]) for i, (start, end) in enumerate(tokens)
+        ]
     return out
 
 
@@ -77,10 +81,24 @@ def build_dataset(folder: Path, copies: int) -> tuple[list[dict[str, Any]], dict
             synthetic["articles"].append({**article, "id": new_id, "source_file": f"raw/{new_id}.txt"})
             for name in ("entities", "temporal"):
                 key = "mention_id" if name == "entities" else "timex_id"
-                synthetic[name] += [{**row, "article_id": new_id, key: f"{row[key]}-{new_id}"} for row in tables[name] if row["article_id"] == article["id"]]
+                synthetic[name] += [
+                    {**row, "article_id": new_id, key: f"{row[key]}-{new_id}"}
+                    for row in tables[name]
+                    if row["article_id"] == article["id"]
+                ]
         for row in tables["discrepancies"]:
-            spans = [{**span, "article_id": _synthetic_id(copy * len(articles) + [a["id"] for a in articles].index(span["article_id"]))} for span in row["spans"]]
-            synthetic["discrepancies"].append({**row, "discrepancy_id": f"{row['discrepancy_id']}-{copy}", "spans": spans})
+            spans = [
+                {
+                    **span,
+                    "article_id": _synthetic_id(
+                        copy * len(articles) + [a["id"] for a in articles].index(span["article_id"])
+                    ),
+                }
+                for span in row["spans"]
+            ]
+            synthetic["discrepancies"].append(
+                {**row, "discrepancy_id": f"{row['discrepancy_id']}-{copy}", "spans": spans}
+            )
     for name, table in schema.DATASET_TABLES.items():
         path = folder / paths.DATA_FILE_TEMPLATE.format(config=name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +106,13 @@ def build_dataset(folder: Path, copies: int) -> tuple[list[dict[str, Any]], dict
     return articles, candidates_per_article(articles, tables["entities"])
 
 
-def write_predictions(path: Path, size: int, articles: list[dict[str, Any]], candidates: dict[str, list[tuple[int, int, str]]], file_format: str) -> int:
+def write_predictions(
+    path: Path,
+    size: int,
+    articles: list[dict[str, Any]],
+    candidates: dict[str, list[tuple[int, int, str]]],
+    file_format: str,
+) -> int:
     """`size` entity predictions over the synthetic articles, in article order; returns the articles used."""
     per_copy = [
         {"article_offset": offset, "start": start, "end": end, "label": label, "text": article["text"][start:end]}
@@ -122,7 +146,13 @@ def _child(mode: str, file: str, dataset: str, report_dir: str | None) -> None:
 
         began = time.perf_counter()
         suffix = Path(file).suffix
-        table = pa_json.read_json(file) if suffix == ".jsonl" else pa_csv.read_csv(file) if suffix == ".csv" else pq.read_table(file)
+        table = (
+            pa_json.read_json(file)
+            if suffix == ".jsonl"
+            else pa_csv.read_csv(file)
+            if suffix == ".csv"
+            else pq.read_table(file)
+        )
         elapsed = time.perf_counter() - began
         print(json.dumps({"seconds": elapsed, "rows": table.num_rows, "startup": began - started}))
         return
@@ -132,7 +162,17 @@ def _child(mode: str, file: str, dataset: str, report_dir: str | None) -> None:
     began = time.perf_counter()
     result = validate_predictions("entities", file, dataset=dataset, report_dir=report_dir)
     elapsed = time.perf_counter() - began
-    print(json.dumps({"seconds": elapsed, "rows": result.n_rows, "startup": began - started, "exit_code": result.exit_code, "problems": [str(p) for p in result.problems][:3]}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "rows": result.n_rows,
+                "startup": began - started,
+                "exit_code": result.exit_code,
+                "problems": [str(p) for p in result.problems][:3],
+            }
+        )
+    )
 
 
 def measure(mode: str, file: Path, dataset: Path, report_dir: Path | None) -> dict[str, Any]:
@@ -169,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         copies = -(-max(args.sizes) // spans_per_copy)
         dataset = work / "dataset"
         build_dataset(dataset, copies)
-        print(f"synthetic dataset: {copies * len(articles):,} articles ({copies} copies of {len(articles)}), {spans_per_copy:,} candidate spans per copy")
+        print(
+            f"synthetic dataset: {copies * len(articles):,} articles ({copies} copies of {len(articles)}), {spans_per_copy:,} candidate spans per copy"
+        )
         print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, format {args.format}")
         header = f"{'spans':>10} {'file MB':>8} {'read s':>7} {'read MB':>8} {'validate s':>10} {'validate MB':>11} {'x read':>7} {'startup s':>9} {'exit':>4}"
         print(header)

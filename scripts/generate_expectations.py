@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = paths.EXPECTATIONS_DIR
     generated = generate_suites()
-    stale = sorted(name for name, data in generated.items() if not (folder / name).is_file() or (folder / name).read_bytes() != data)
+    stale = sorted(
+        name
+        for name, data in generated.items()
+        if not (folder / name).is_file() or (folder / name).read_bytes() != data
+    )
     extra = sorted(p.name for p in folder.glob("*.json") if p.name not in generated)
     if args.check:
         for name in stale:

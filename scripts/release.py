@@ -37,7 +37,9 @@ def update_changelog(text: str, version: str, date: str) -> str:
     head, _, rest = text.partition(marker)
     body, separator, older = rest.partition("\n## [")
     if not body.strip():
-        raise SystemExit("CHANGELOG.md: error: the Unreleased section is empty\n    hint: say what changed before releasing")
+        raise SystemExit(
+            "CHANGELOG.md: error: the Unreleased section is empty\n    hint: say what changed before releasing"
+        )
     released = f"{marker}\n\n## [{version}] - {date}\n{body.rstrip()}\n"
     return head + released + (f"\n## [{older}" if separator else "")
 
@@ -76,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])}
     for command in (["build"], ["build", "--check"], ["datasheet"]):
-        subprocess.run([sys.executable, "-m", "diplonews.cli", "--root", str(root), *command], cwd=root, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "diplonews.cli", "--root", str(root), *command], cwd=root, env=env, check=True
+        )
 
     git(root, "add", "-A", "src/diplonews/version.py", "CHANGELOG.md", "dataset", "DATASHEET.md", "figures")
     git(root, "commit", "-m", f"Release v{new}")

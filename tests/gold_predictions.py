@@ -26,9 +26,14 @@ def texts(dataset: Path) -> dict[str, str]:
 def gold_predictions(task: str, dataset: Path) -> list[dict[str, Any]]:
     """One record per gold span (deduplicated the way the contract requires), or per article for cleaning."""
     if task == "entities":
-        return [{k: row[k] for k in ("article_id", "start", "end", "label", "text")} for row in _rows(dataset, "entities")]
+        return [
+            {k: row[k] for k in ("article_id", "start", "end", "label", "text")} for row in _rows(dataset, "entities")
+        ]
     if task == "temporal":
-        return [{k: row[k] for k in ("article_id", "start", "end", "type", "value", "text")} for row in _rows(dataset, "temporal")]
+        return [
+            {k: row[k] for k in ("article_id", "start", "end", "type", "value", "text")}
+            for row in _rows(dataset, "temporal")
+        ]
     if task == "discrepancies":
         seen: set[tuple[Any, ...]] = set()
         out = []
@@ -37,7 +42,15 @@ def gold_predictions(task: str, dataset: Path) -> list[dict[str, Any]]:
                 key = (span["article_id"], span["start"], span["end"], row["type"])
                 if key not in seen:
                     seen.add(key)
-                    out.append({"article_id": span["article_id"], "start": span["start"], "end": span["end"], "type": row["type"], "text": span["text"]})
+                    out.append(
+                        {
+                            "article_id": span["article_id"],
+                            "start": span["start"],
+                            "end": span["end"],
+                            "type": row["type"],
+                            "text": span["text"],
+                        }
+                    )
         return out
     assert task == "cleaning", task
     return [{"article_id": article_id, "text": text} for article_id, text in cleaned_texts(dataset).items()]

@@ -12,23 +12,51 @@ from diplonews.io.annotations import AnnotationSet
 
 
 def _entity(start: int, end: int, label: str, entity_id: str, surface_error: bool = False) -> dict:
-    return {"article_id": "x", "mention_id": f"m{start}", "start": start, "end": end, "text": "?" * (end - start),
-            "label": label, "entity_id": entity_id, "canonical_name": entity_id, "surface_error": surface_error}
+    return {
+        "article_id": "x",
+        "mention_id": f"m{start}",
+        "start": start,
+        "end": end,
+        "text": "?" * (end - start),
+        "label": label,
+        "entity_id": entity_id,
+        "canonical_name": entity_id,
+        "surface_error": surface_error,
+    }
 
 
 def _timex(start: int, end: int, kind: str, value: str | None, mod: str | None = None) -> dict:
-    return {"article_id": "x", "timex_id": f"t{start}", "start": start, "end": end, "text": "?", "type": kind,
-            "value": value, "mod": mod, "anchor": None}
+    return {
+        "article_id": "x",
+        "timex_id": f"t{start}",
+        "start": start,
+        "end": end,
+        "text": "?",
+        "type": kind,
+        "value": value,
+        "mod": mod,
+        "anchor": None,
+    }
 
 
 def _discrepancy(ident: str, kind: str, *spans: tuple[str, int, int]) -> dict:
-    return {"discrepancy_id": ident, "type": kind, "scope": "intra_document" if len({s[0] for s in spans}) == 1 else "cross_document",
-            "spans": [{"article_id": a, "start": s, "end": e, "text": "?"} for a, s, e in spans], "description": "d", "correction": None}
+    return {
+        "discrepancy_id": ident,
+        "type": kind,
+        "scope": "intra_document" if len({s[0] for s in spans}) == 1 else "cross_document",
+        "spans": [{"article_id": a, "start": s, "end": e, "text": "?"} for a, s, e in spans],
+        "description": "d",
+        "correction": None,
+    }
 
 
 def _set(entities: list, temporal: list, discrepancies: list, dct: str = "2024-04-26") -> AnnotationSet:
     article = {"id": "x", "event": "2024-04-china", "dct": dct, "title": None, "publisher": None}
-    return AnnotationSet(Path("."), articles=[article], tables={"entities": entities, "temporal": temporal, "discrepancies": discrepancies})
+    return AnnotationSet(
+        Path("."),
+        articles=[article],
+        tables={"entities": entities, "temporal": temporal, "discrepancies": discrepancies},
+    )
 
 
 A = _set(
@@ -37,7 +65,12 @@ A = _set(
     [_discrepancy("d1", "name_error", ("x", 10, 15)), _discrepancy("d2", "boilerplate", ("x", 100, 120))],
 )
 B = _set(
-    [_entity(0, 4, "PERSON", "e1"), _entity(10, 15, "LOC", "e2"), _entity(21, 25, "ORG", "e3"), _entity(30, 33, "GPE", "e4")],
+    [
+        _entity(0, 4, "PERSON", "e1"),
+        _entity(10, 15, "LOC", "e2"),
+        _entity(21, 25, "ORG", "e3"),
+        _entity(30, 33, "GPE", "e4"),
+    ],
     [_timex(0, 5, "DURATION", "PT7.5H", "MORE_THAN"), _timex(30, 36, "DATE", "2024-04-25")],
     [_discrepancy("k1", "translation_artifact", ("x", 12, 18)), _discrepancy("k2", "boilerplate", ("x", 100, 120))],
     dct="2024-04-25",

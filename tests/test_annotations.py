@@ -36,7 +36,11 @@ def test_unique_text_needs_no_occurrence() -> None:
 def test_explicit_start_is_checked_against_the_text() -> None:
     assert resolve_span({"text": "Wang Yi", "start": 9}, _article(), AT) == (9, 16)
     problem = resolve_span({"text": "Wang Yi", "start": 10}, _article(), AT)
-    assert isinstance(problem, Problem) and problem.key() == ("span-mismatch", "f.jsonl", 3, "start") and "[9]" in (problem.hint or "")
+    assert (
+        isinstance(problem, Problem)
+        and problem.key() == ("span-mismatch", "f.jsonl", 3, "start")
+        and "[9]" in (problem.hint or "")
+    )
 
 
 def test_occurrence_beyond_the_count_is_refused() -> None:
@@ -45,7 +49,7 @@ def test_occurrence_beyond_the_count_is_refused() -> None:
 
 
 def test_offsets_are_code_points_not_bytes_or_utf16() -> None:
-    text = "\U0001F600 caf\u00e9 Beijing"
+    text = "\U0001f600 caf\u00e9 Beijing"
     start, end = resolve_span({"text": "Beijing"}, _article(text), AT)  # type: ignore[misc]
     assert (start, end) == (7, 14) and text[start:end] == "Beijing"
 

@@ -45,7 +45,10 @@ def test_check_flags_a_missing_and_a_left_over_file(project: Path, capsys: pytes
     (project / "dataset" / "extra").mkdir()
     (project / "dataset" / "extra" / "x.parquet").write_bytes(b"PAR1")
     assert main(["--root", str(project), "build", "--check"]) == EXIT_FAILED
-    stale = {(code, Path(file).relative_to(project / "dataset").as_posix()) for code, file, _, _ in keys(build.stale_files(project, build.compile_dataset(project)))}
+    stale = {
+        (code, Path(file).relative_to(project / "dataset").as_posix())
+        for code, file, _, _ in keys(build.stale_files(project, build.compile_dataset(project)))
+    }
     assert stale == {("missing-file", "temporal/test-00000-of-00001.parquet"), ("leftover-file", "extra/x.parquet")}
 
 
@@ -54,7 +57,9 @@ def test_manifest_lists_every_file_with_its_hash(project: Path) -> None:
     manifest = json.loads((project / "dataset" / paths.MANIFEST_FILE).read_text("utf-8"))
     listed = {entry["path"] for entry in manifest["files"]}
     assert {f"raw/{p.name}" for p in (REPO / "dataset" / "raw").glob("*.txt")} <= listed
-    assert {paths.DATA_FILE_TEMPLATE.format(config=c) for c in ("articles", "entities", "temporal", "discrepancies")} <= listed
+    assert {
+        paths.DATA_FILE_TEMPLATE.format(config=c) for c in ("articles", "entities", "temporal", "discrepancies")
+    } <= listed
 
 
 def test_verify_detects_a_tampered_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,7 +155,11 @@ def test_edited_raw_file_is_refused(project: Path, capsys: pytest.CaptureFixture
     assert main(["--root", str(project), "build"]) == EXIT_UNUSABLE
     found = raised(build.compile_dataset, project)
     assert found[0] == ("raw-file-changed", str(project / "annotations" / "gold" / "articles.jsonl"), 5, "sha256")
-    assert {code for code, *_ in found[1:]} <= {"span-mismatch", "span-not-found", "span-out-of-range"}  # and every span the edit shifted
+    assert {code for code, *_ in found[1:]} <= {
+        "span-mismatch",
+        "span-not-found",
+        "span-out-of-range",
+    }  # and every span the edit shifted
     assert dataset_snapshot(project) == before
 
 
@@ -162,7 +171,9 @@ def test_edited_raw_file_is_refused(project: Path, capsys: pytest.CaptureFixture
         (b"\xff\n", "not-utf8"),
     ],
 )
-def test_encoding_problems_are_refused(project: Path, payload: bytes, code: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_encoding_problems_are_refused(
+    project: Path, payload: bytes, code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     temporal = project / "annotations" / "gold" / "temporal.jsonl"
     data = temporal.read_bytes()
     temporal.write_bytes(payload + data if payload.startswith(b"\xef") else data.rstrip(b"\n") + payload)
@@ -174,7 +185,9 @@ def test_encoding_problems_are_refused(project: Path, payload: bytes, code: str,
 def test_empty_file_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "annotations" / "gold" / "discrepancies.jsonl").write_bytes(b"")
     assert main(["--root", str(project), "build"]) == EXIT_UNUSABLE
-    assert raised(build.compile_dataset, project) == [("empty-file", str(project / "annotations" / "gold" / "discrepancies.jsonl"), None, None)]
+    assert raised(build.compile_dataset, project) == [
+        ("empty-file", str(project / "annotations" / "gold" / "discrepancies.jsonl"), None, None)
+    ]
 
 
 def test_every_problem_of_a_file_is_reported_at_once(project: Path) -> None:

@@ -18,7 +18,16 @@ EXAMPLES = re.findall(r"```python\n(.*?)```", CARD, re.DOTALL)
 
 def test_card_has_the_hub_metadata() -> None:
     metadata = yaml.safe_load(CARD.split("---\n", 2)[1])
-    for key in ("license", "language", "task_categories", "task_ids", "size_categories", "pretty_name", "configs", "dataset_info"):
+    for key in (
+        "license",
+        "language",
+        "task_categories",
+        "task_ids",
+        "size_categories",
+        "pretty_name",
+        "configs",
+        "dataset_info",
+    ):
         assert metadata.get(key), key
 
 
@@ -30,7 +39,9 @@ def test_card_has_one_example_per_config() -> None:
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
 def test_card_example_runs(index: int, tmp_path) -> None:
     env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_DATASETS_CACHE": str(tmp_path / "cache")}
-    run = subprocess.run([sys.executable, "-c", EXAMPLES[index]], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", EXAMPLES[index]], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip(), "each example prints what it shows"
 
@@ -40,5 +51,7 @@ def test_readme_quickstart_runs(tmp_path) -> None:
     quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", readme, re.DOTALL)
     assert quickstart
     env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_DATASETS_CACHE": str(tmp_path / "cache")}
-    run = subprocess.run([sys.executable, "-c", quickstart.group(1)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", quickstart.group(1)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-2000:]

@@ -47,7 +47,9 @@ def test_numbers_in_the_datasheet_and_card_are_the_data() -> None:
             assert f"| {label} | {count} |" in text, (document, label)
 
 
-def test_changing_an_annotation_makes_the_datasheet_stale_until_regenerated(sheet_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changing_an_annotation_makes_the_datasheet_stale_until_regenerated(
+    sheet_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     entities = sheet_project / "annotations" / "gold" / "entities.jsonl"
     lines = entities.read_text("utf-8").splitlines()
     record = json.loads(lines[-1])
@@ -61,7 +63,10 @@ def test_changing_an_annotation_makes_the_datasheet_stale_until_regenerated(shee
     entities.write_text("\n".join([*lines[:-1], json.dumps(record)]) + "\n", "utf-8")
     assert main(["--root", str(sheet_project), "build"]) == EXIT_OK
     assert main(["--root", str(sheet_project), "datasheet", "--check"]) == EXIT_FAILED
-    found = {(code, Path(file).relative_to(sheet_project).as_posix()) for code, file, _, _ in keys(datasheet.stale(sheet_project))}
+    found = {
+        (code, Path(file).relative_to(sheet_project).as_posix())
+        for code, file, _, _ in keys(datasheet.stale(sheet_project))
+    }
     assert found == {("stale-file", "DATASHEET.md"), ("stale-file", "figures/entity_labels.png")}
     assert main(["--root", str(sheet_project), "datasheet"]) == EXIT_OK
     assert main(["--root", str(sheet_project), "datasheet", "--check"]) == EXIT_OK
@@ -83,5 +88,13 @@ def test_figures_are_pngs_of_the_data() -> None:
 
 def test_datasheet_has_every_gebru_section() -> None:
     text = (REPO / "DATASHEET.md").read_text("utf-8")
-    for section in ("Motivation", "Composition", "Collection process", "Preprocessing, cleaning, labeling", "Uses", "Distribution", "Maintenance"):
+    for section in (
+        "Motivation",
+        "Composition",
+        "Collection process",
+        "Preprocessing, cleaning, labeling",
+        "Uses",
+        "Distribution",
+        "Maintenance",
+    ):
         assert f"## {section}" in text, section

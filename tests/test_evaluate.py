@@ -84,7 +84,9 @@ def test_spans_only_match_within_their_article_and_touching_is_not_overlap() -> 
     assert span_scores(touching, gold, ("PER",))["schemes"]["partial"]["micro"]["f1"] == 0.0
 
 
-def _brute_force(pred: list[tuple[str, int, int, str]], gold: list[tuple[str, int, int, str]]) -> dict[str, tuple[float, float]]:
+def _brute_force(
+    pred: list[tuple[str, int, int, str]], gold: list[tuple[str, int, int, str]]
+) -> dict[str, tuple[float, float]]:
     """Sums of scores per side, straight from the definitions, O(n*m)."""
 
     def score(span: tuple[str, int, int, str], others: list[tuple[str, int, int, str]], scheme: str) -> float:
@@ -127,14 +129,27 @@ def test_vectorised_matching_agrees_with_brute_force_on_random_spans(seed: int) 
         assert micro["recall"] == pytest.approx(gold_sum / len(gold)), scheme
 
 
-def _gold(text: str, *, entities: list[tuple[int, int, str]] = (), discrepancies: list[tuple[str, str, list[tuple[int, int]]]] = (), temporal: list[tuple[int, int, str, str | None]] = ()) -> Gold:
+def _gold(
+    text: str,
+    *,
+    entities: list[tuple[int, int, str]] = (),
+    discrepancies: list[tuple[str, str, list[tuple[int, int]]]] = (),
+    temporal: list[tuple[int, int, str, str | None]] = (),
+) -> Gold:
     return Gold.from_rows(
         {
             "articles": [{"id": "t", "text": text}],
             "entities": [{"article_id": "t", "start": s, "end": e, "label": label} for s, e, label in entities],
-            "temporal": [{"article_id": "t", "start": s, "end": e, "type": kind, "value": value} for s, e, kind, value in temporal],
+            "temporal": [
+                {"article_id": "t", "start": s, "end": e, "type": kind, "value": value}
+                for s, e, kind, value in temporal
+            ],
             "discrepancies": [
-                {"discrepancy_id": did, "type": kind, "spans": [{"article_id": "t", "start": s, "end": e} for s, e in where]}
+                {
+                    "discrepancy_id": did,
+                    "type": kind,
+                    "spans": [{"article_id": "t", "start": s, "end": e} for s, e in where],
+                }
                 for did, kind, where in discrepancies
             ],
         }
@@ -144,7 +159,12 @@ def _gold(text: str, *, entities: list[tuple[int, int, str]] = (), discrepancies
 def test_timex_value_accuracy_compares_canonical_values_on_exact_matches() -> None:
     gold = _gold(
         "x" * 100,
-        temporal=[(0, 5, "DURATION", "PT7H30M"), (10, 15, "DATE", None), (20, 25, "DATE", "2024-04-26"), (30, 35, "DATE", "2024-04-25")],
+        temporal=[
+            (0, 5, "DURATION", "PT7H30M"),
+            (10, 15, "DATE", None),
+            (20, 25, "DATE", "2024-04-26"),
+            (30, 35, "DATE", "2024-04-25"),
+        ],
     )
     predicted = pl.DataFrame(
         {
@@ -165,9 +185,15 @@ def test_timex_value_accuracy_compares_canonical_values_on_exact_matches() -> No
 def test_discrepancy_detection_counts_a_discrepancy_found_by_any_of_its_spans() -> None:
     gold = _gold(
         "y" * 100,
-        discrepancies=[("d1", "name_error", [(0, 5), (50, 55)]), ("d2", "boilerplate", [(60, 70)]), ("d3", "name_error", [(80, 85)])],
+        discrepancies=[
+            ("d1", "name_error", [(0, 5), (50, 55)]),
+            ("d2", "boilerplate", [(60, 70)]),
+            ("d3", "name_error", [(80, 85)]),
+        ],
     )
-    predicted = pl.DataFrame({"article_id": ["t", "t"], "start": [52, 60], "end": [53, 70], "type": ["name_error", "quote_variant"]})
+    predicted = pl.DataFrame(
+        {"article_id": ["t", "t"], "start": [52, 60], "end": [53, 70], "type": ["name_error", "quote_variant"]}
+    )
     table = evaluate.evaluate("discrepancies", predicted, gold).table
     # d1 is found through its second span; d2 only by a prediction of another type; d3 not at all.
     assert table["detection_micro_recall"] == pytest.approx(1 / 3)
@@ -179,8 +205,16 @@ def test_discrepancy_detection_counts_a_discrepancy_found_by_any_of_its_spans() 
 TEXT = "Hello Blinken.\nSee also: ads\nWang Yi met.Â\n"
 BOILERPLATE = (TEXT.index("See also: ads"), TEXT.index("See also: ads") + len("See also: ads"))
 ARTIFACT = (TEXT.index("Â"), TEXT.index("Â") + 1)
-MENTIONS = [(TEXT.index("Blinken"), TEXT.index("Blinken") + 7, "PERSON"), (TEXT.index("Wang Yi"), TEXT.index("Wang Yi") + 7, "PERSON"), (TEXT.index("ads"), TEXT.index("ads") + 3, "ORG")]
-CLEAN_GOLD = _gold(TEXT, entities=MENTIONS, discrepancies=[("d1", "boilerplate", [BOILERPLATE]), ("d2", "extraction_artifact", [ARTIFACT])])
+MENTIONS = [
+    (TEXT.index("Blinken"), TEXT.index("Blinken") + 7, "PERSON"),
+    (TEXT.index("Wang Yi"), TEXT.index("Wang Yi") + 7, "PERSON"),
+    (TEXT.index("ads"), TEXT.index("ads") + 3, "ORG"),
+]
+CLEAN_GOLD = _gold(
+    TEXT,
+    entities=MENTIONS,
+    discrepancies=[("d1", "boilerplate", [BOILERPLATE]), ("d2", "extraction_artifact", [ARTIFACT])],
+)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +251,10 @@ def test_metrics_table_has_every_named_metric_for_every_task() -> None:
     gold = Gold.from_dataset(Path(paths.DATASET_DIR))
     empty = {"entities": ("label",), "temporal": ("type", "value"), "discrepancies": ("type",)}
     for task, extra in empty.items():
-        frame = pl.DataFrame({"article_id": [], "start": [], "end": [], **{name: [] for name in extra}}, schema={"article_id": pl.String, "start": pl.Int64, "end": pl.Int64, **{name: pl.String for name in extra}})
+        frame = pl.DataFrame(
+            {"article_id": [], "start": [], "end": [], **{name: [] for name in extra}},
+            schema={"article_id": pl.String, "start": pl.Int64, "end": pl.Int64, **{name: pl.String for name in extra}},
+        )
         table = evaluate.evaluate(task, frame, gold).table
         assert tuple(table) == evaluate.metric_names(task)
         assert table["n_gold"] == gold.spans(task).unique(["article_id", "start", "end", "label"]).height > 0

@@ -20,7 +20,11 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # Whole-word occurrences of an annotated surface form that are deliberately not mentions,
 # each with the guideline that says so: (article_id, start, surface) -> reason.
 NOT_MENTIONS: dict[tuple[str, int, str], str] = {
-    ("002_acfb179b67093fa8", 308, "Xi"): "1.4: spurious MT token in 'Earlier on Monday Xi Blinken held' (translation_artifact)",
+    (
+        "002_acfb179b67093fa8",
+        308,
+        "Xi",
+    ): "1.4: spurious MT token in 'Earlier on Monday Xi Blinken held' (translation_artifact)",
 }
 
 
@@ -74,7 +78,9 @@ def test_entity_spans_have_no_determiner_or_possessive(gold: build.BuildResult) 
 
 
 def test_mention_labels_agree_with_the_catalog() -> None:
-    catalog = {r["entity_id"]: r for r in map(json.loads, (GOLD / "entity_catalog.jsonl").read_text("utf-8").splitlines())}
+    catalog = {
+        r["entity_id"]: r for r in map(json.loads, (GOLD / "entity_catalog.jsonl").read_text("utf-8").splitlines())
+    }
     used = set()
     for record in map(json.loads, (GOLD / "entities.jsonl").read_text("utf-8").splitlines()):
         assert record["label"] == catalog[record["entity_id"]]["label"], record["mention_id"]
@@ -84,7 +90,10 @@ def test_mention_labels_agree_with_the_catalog() -> None:
 
 def test_every_surface_error_is_covered_by_a_name_error(gold: build.BuildResult) -> None:
     name_error_spans = [
-        (s["article_id"], s["start"], s["end"]) for r in gold.tables["discrepancies"] if r["type"] == "name_error" for s in r["spans"]
+        (s["article_id"], s["start"], s["end"])
+        for r in gold.tables["discrepancies"]
+        if r["type"] == "name_error"
+        for s in r["spans"]
     ]
     for row in gold.tables["entities"]:
         if row["surface_error"]:
@@ -136,7 +145,9 @@ def test_timex_values_are_valid_and_in_the_event_window(gold: build.BuildResult)
         day = re.match(r"^\d{4}-\d{2}-\d{2}", row["value"] or "")
         if row["type"] in ("DATE", "TIME") and day:
             first, last = labels.EVENT_WINDOWS[article["event"]]
-            assert first <= day.group(0) <= last, f"{row['timex_id']} {row['text']!r} = {row['value']} outside {first}..{last}"
+            assert first <= day.group(0) <= last, (
+                f"{row['timex_id']} {row['text']!r} = {row['value']} outside {first}..{last}"
+            )
 
 
 def test_article_dct_lies_in_its_event_window(gold: build.BuildResult) -> None:
@@ -149,8 +160,17 @@ def test_article_dct_lies_in_its_event_window(gold: build.BuildResult) -> None:
 def test_boilerplate_lies_outside_the_article_body(gold: build.BuildResult, texts: dict[str, str]) -> None:
     """Boilerplate covers whole lines and never touches the title or a body discrepancy."""
     body_types = {"quote_variant", "factual_conflict", "outdated_claim", "attribution_error"}
-    body_spans = [(s["article_id"], s["start"], s["end"]) for r in gold.tables["discrepancies"] if r["type"] in body_types for s in r["spans"]]
-    titles = {row["id"]: (texts[row["id"]].index(row["title"]), texts[row["id"]].index(row["title"]) + len(row["title"])) for row in gold.tables["articles"] if row["title"]}
+    body_spans = [
+        (s["article_id"], s["start"], s["end"])
+        for r in gold.tables["discrepancies"]
+        if r["type"] in body_types
+        for s in r["spans"]
+    ]
+    titles = {
+        row["id"]: (texts[row["id"]].index(row["title"]), texts[row["id"]].index(row["title"]) + len(row["title"]))
+        for row in gold.tables["articles"]
+        if row["title"]
+    }
     boilerplate = [r for r in gold.tables["discrepancies"] if r["type"] == "boilerplate"]
     assert boilerplate, "the corpus has boilerplate blocks"
     for row in boilerplate:

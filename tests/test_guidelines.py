@@ -9,7 +9,13 @@ GUIDELINES = (REPO / "annotations" / "GUIDELINES.md").read_text("utf-8")
 
 
 def test_guidelines_name_every_label() -> None:
-    for group in (labels.ENTITY_LABELS, labels.TEMPORAL_TYPES, labels.DISCREPANCY_TYPES, labels.DISCREPANCY_SCOPES, labels.EVENTS):
+    for group in (
+        labels.ENTITY_LABELS,
+        labels.TEMPORAL_TYPES,
+        labels.DISCREPANCY_TYPES,
+        labels.DISCREPANCY_SCOPES,
+        labels.EVENTS,
+    ):
         for label in group:
             assert f"`{label}`" in GUIDELINES or f"| {label} |" in GUIDELINES or f"**{label}**" in GUIDELINES, label
 
@@ -19,7 +25,7 @@ def test_guidelines_define_each_discrepancy_type_with_examples() -> None:
         section = GUIDELINES.split(f"**{kind}**", 1)
         assert len(section) == 2, f"no definition paragraph for {kind}"
         paragraph = section[1].split("\n\n", 1)[0]
-        assert paragraph.count("(00") >= 2 or paragraph.count("\"") >= 4, f"{kind}: needs two corpus examples"
+        assert paragraph.count("(00") >= 2 or paragraph.count('"') >= 4, f"{kind}: needs two corpus examples"
 
 
 def test_guidelines_event_windows_match_the_label_module() -> None:

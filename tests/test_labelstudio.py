@@ -7,9 +7,9 @@ runs the same conversions against a real server.
 
 from __future__ import annotations
 
-import re
 import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,9 @@ def gold(raw: dict) -> AnnotationSet:
     return load_annotations(GOLD, raw, require_pins=True)
 
 
-def export_of(tasks: list[ls.TaskSpec], annotators: dict[int, list[list[dict[str, Any]] | None]] | None = None) -> list[dict[str, Any]]:
+def export_of(
+    tasks: list[ls.TaskSpec], annotators: dict[int, list[list[dict[str, Any]] | None]] | None = None
+) -> list[dict[str, Any]]:
     """A JSON export as the server gives it: each user's annotation per task (None = none)."""
     annotators = annotators or {1: [task.result for task in tasks]}
     export = []
@@ -55,9 +57,23 @@ def export_of(tasks: list[ls.TaskSpec], annotators: dict[int, list[list[dict[str
             if results[index] is None:
                 continue
             next_id += 1
-            annotations.append({"id": next_id, "completed_by": user, "result": copy.deepcopy(results[index]), "was_cancelled": False,
-                                "updated_at": "2026-11-23T00:00:00Z"})
-        export.append({"id": index + 1, "data": copy.deepcopy(task.data), "meta": copy.deepcopy(task.meta), "annotations": annotations})
+            annotations.append(
+                {
+                    "id": next_id,
+                    "completed_by": user,
+                    "result": copy.deepcopy(results[index]),
+                    "was_cancelled": False,
+                    "updated_at": "2026-11-23T00:00:00Z",
+                }
+            )
+        export.append(
+            {
+                "id": index + 1,
+                "data": copy.deepcopy(task.data),
+                "meta": copy.deepcopy(task.meta),
+                "annotations": annotations,
+            }
+        )
     return export
 
 
@@ -66,10 +82,14 @@ def assert_same_annotation(expected: AnnotationSet, actual: AnnotationSet) -> No
     assert sorted(actual.articles, key=lambda r: r["id"]) == sorted(expected.articles, key=lambda r: r["id"])
     assert actual.catalog == expected.catalog
     for table, key in KEYS.items():
-        assert sorted(actual.tables[table], key=lambda r: r[key]) == sorted(expected.tables[table], key=lambda r: r[key]), table
+        assert sorted(actual.tables[table], key=lambda r: r[key]) == sorted(
+            expected.tables[table], key=lambda r: r[key]
+        ), table
 
 
-def pull_to(tmp_path: Path, export: list[dict[str, Any]], raw: dict, users: dict[int, str] | None = None) -> dict[str, Path]:
+def pull_to(
+    tmp_path: Path, export: list[dict[str, Any]], raw: dict, users: dict[int, str] | None = None
+) -> dict[str, Path]:
     folders = ls.convert_export(export, users or {1: "ann@example.org"}, raw)
     written = ls.write_folders(folders, tmp_path / "pulled", raw)
     return {folder.annotator: path for folder, path in zip(folders, written, strict=True)}
@@ -138,7 +158,11 @@ def test_committed_config_is_generated_from_labels_py() -> None:
 def test_config_names_every_label_of_labels_py_and_nothing_else() -> None:
     root = ET.fromstring(cfg.label_config())
     controls = {element.get("name"): element for element in root.iter() if element.get("name")}
-    for name, expected in ((cfg.ENTITY, labels.ENTITY_LABELS), (cfg.TIMEX, labels.TEMPORAL_TYPES), (cfg.DISCREPANCY, labels.DISCREPANCY_TYPES)):
+    for name, expected in (
+        (cfg.ENTITY, labels.ENTITY_LABELS),
+        (cfg.TIMEX, labels.TEMPORAL_TYPES),
+        (cfg.DISCREPANCY, labels.DISCREPANCY_TYPES),
+    ):
         assert controls[name].tag == "Labels" and controls[name].get("toName") == cfg.TEXT
         assert tuple(label.get("value") for label in controls[name]) == expected
     assert tuple(c.get("value") for c in controls[cfg.TIMEX_MOD]) == labels.TIMEX_MODS
@@ -193,9 +217,15 @@ def test_tasks_carry_ids_utf16_offsets_and_article_fields(gold: AnnotationSet, r
     assert region(task.result, "900-m005", cfg.CANONICAL_NAME)["value"]["text"] == ["Qin Gang"]
     assert region(task.result, "900-t02", cfg.TIMEX_MOD)["value"]["choices"] == ["MORE_THAN"]
     anchors = [r for r in task.result if r.get("type") == "relation" and r["labels"] == [cfg.RELATION_ANCHOR]]
-    assert anchors == [{"from_id": "900-t03", "to_id": "900-t01", "type": "relation", "direction": "right", "labels": ["anchor"]}]
+    assert anchors == [
+        {"from_id": "900-t03", "to_id": "900-t01", "type": "relation", "direction": "right", "labels": ["anchor"]}
+    ]
     assert region(task.result, "d103-s1", cfg.DISCREPANCY_DELETE)["value"]["choices"] == ["delete"]
-    same = [(r["from_id"], r["to_id"]) for r in task.result if r.get("type") == "relation" and r["labels"] == [cfg.RELATION_SAME_DISCREPANCY]]
+    same = [
+        (r["from_id"], r["to_id"])
+        for r in task.result
+        if r.get("type") == "relation" and r["labels"] == [cfg.RELATION_SAME_DISCREPANCY]
+    ]
     assert same == [("d104-s1", "d104-s2")]
     assert region(task.result, "article-event")["value"] == {"choices": ["2023-06-beijing"]}
     assert task.meta[ls.META_KEY]["catalog"] == list(gold.catalog.values())
@@ -218,13 +248,20 @@ def test_model_predictions_file_becomes_preannotations(tmp_path: Path, gold: Ann
     text = raw[EMOJI_ARTICLE].text
     start = text.index("Antony Blinken")
     path = tmp_path / "entities.jsonl"
-    path.write_text(json.dumps({"article_id": EMOJI_ARTICLE, "start": start, "text": "Antony Blinken", "label": "PERSON"}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"article_id": EMOJI_ARTICLE, "start": start, "text": "Antony Blinken", "label": "PERSON"}) + "\n",
+        encoding="utf-8",
+    )
     rows = ls.read_predictions("entities", path, raw)
     assert rows[0]["mention_id"] == "pred-m0001" and rows[0]["end"] == start + len("Antony Blinken")
     tasks = ls.build_tasks(gold, raw, layers={**gold.tables, "entities": rows})
     regions = [r for task in tasks for r in task.result if r.get("from_name") == cfg.ENTITY]
     assert [r["id"] for r in regions] == ["pred-m0001"]
-    path.write_text(json.dumps({"article_id": EMOJI_ARTICLE, "start": start + 1, "text": "Antony Blinken", "label": "PERSON"}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"article_id": EMOJI_ARTICLE, "start": start + 1, "text": "Antony Blinken", "label": "PERSON"})
+        + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DiplonewsError, match="does not match"):
         ls.read_predictions("entities", path, raw)
 
@@ -239,13 +276,21 @@ def test_fixture_round_trip_is_lossless(tmp_path: Path, gold: AnnotationSet, raw
     assert_same_annotation(gold, back)
     d102 = next(r for r in back.tables["discrepancies"] if r["discrepancy_id"] == "d102")
     assert [s["article_id"] for s in d102["spans"]] == ["901_00000000000000e2", EMOJI_ARTICLE]  # order kept, not sorted
-    assert (paths["ann@example.org"] / "entity_catalog.jsonl").read_text(encoding="utf-8") == (GOLD / "entity_catalog.jsonl").read_text(encoding="utf-8")
+    assert (paths["ann@example.org"] / "entity_catalog.jsonl").read_text(encoding="utf-8") == (
+        GOLD / "entity_catalog.jsonl"
+    ).read_text(encoding="utf-8")
 
 
 PASSES = REPO / "annotations" / "passes"
 
 
-@pytest.mark.parametrize("folder", ["annotations/gold", *sorted(str(p.relative_to(REPO)) for p in (PASSES.iterdir() if PASSES.is_dir() else ()) if p.is_dir())])
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "annotations/gold",
+        *sorted(str(p.relative_to(REPO)) for p in (PASSES.iterdir() if PASSES.is_dir() else ()) if p.is_dir()),
+    ],
+)
 def test_repository_annotations_round_trip(tmp_path: Path, folder: str) -> None:
     raw = read_raw_articles(REPO / "dataset" / "raw")
     source = load_annotations(REPO / folder, raw)
@@ -267,21 +312,47 @@ def test_editor_ids_new_regions_and_relations_are_understood(tmp_path: Path, gol
     start = text.index("US Secretary") + 3
     value = {"start": offsets.to_utf16(start), "end": offsets.to_utf16(start + len("Secretary of State"))}
     result += [  # a new entity with a new referent, and a span joined to discrepancy d101 by a relation
-        {"id": "Xk3_9aB-2q", "from_name": "entity", "to_name": "text", "type": "labels", "value": {**value, "text": "Secretary of State", "labels": ["ORG"]}},
-        {"id": "Xk3_9aB-2q", "from_name": "canonical_name", "to_name": "text", "type": "textarea", "value": {**value, "text": ["US Secretary of State"]}},
-        {"id": "p0QwErTy12", "from_name": "discrepancy", "to_name": "text", "type": "labels", "value": {**value, "text": "Secretary of State", "labels": ["name_error"]}},
+        {
+            "id": "Xk3_9aB-2q",
+            "from_name": "entity",
+            "to_name": "text",
+            "type": "labels",
+            "value": {**value, "text": "Secretary of State", "labels": ["ORG"]},
+        },
+        {
+            "id": "Xk3_9aB-2q",
+            "from_name": "canonical_name",
+            "to_name": "text",
+            "type": "textarea",
+            "value": {**value, "text": ["US Secretary of State"]},
+        },
+        {
+            "id": "p0QwErTy12",
+            "from_name": "discrepancy",
+            "to_name": "text",
+            "type": "labels",
+            "value": {**value, "text": "Secretary of State", "labels": ["name_error"]},
+        },
         {"from_id": "d101-s1", "to_id": "p0QwErTy12", "type": "relation", "direction": "right", "labels": []},
     ]
     paths = pull_to(tmp_path, export_of(tasks, {1: [result, tasks[1].result]}), raw)
     back = load_annotations(paths["ann@example.org"], raw)
     assert "900-m001" in {r["mention_id"] for r in back.tables["entities"]}
     new = next(r for r in back.tables["entities"] if r["mention_id"] == "Xk3_9aB-2q")
-    assert (new["entity_id"], new["canonical_name"], new["start"]) == ("us_secretary_of_state", "US Secretary of State", start)
-    assert back.catalog["us_secretary_of_state"] == {"entity_id": "us_secretary_of_state", "canonical_name": "US Secretary of State",
-                                                     "label": "ORG", "description": None}
+    assert (new["entity_id"], new["canonical_name"], new["start"]) == (
+        "us_secretary_of_state",
+        "US Secretary of State",
+        start,
+    )
+    assert back.catalog["us_secretary_of_state"] == {
+        "entity_id": "us_secretary_of_state",
+        "canonical_name": "US Secretary of State",
+        "label": "ORG",
+        "description": None,
+    }
     d101 = next(r for r in back.tables["discrepancies"] if r["discrepancy_id"] == "d101")
     assert [s["text"] for s in d101["spans"]] == ["Chen Gang", "Secretary of State"]
-    assert d101["description"] == "\"Chen Gang\" is a garbling of Qin Gang."
+    assert d101["description"] == '"Chen Gang" is a garbling of Qin Gang.'
 
 
 def test_one_folder_per_annotator_and_unannotated_articles(tmp_path: Path, gold: AnnotationSet, raw: dict) -> None:
@@ -301,20 +372,30 @@ def test_one_folder_per_annotator_and_unannotated_articles(tmp_path: Path, gold:
     assert figures["span_f1_exact"] == 1.0 and figures["label_agreement"] == pytest.approx(6 / 7, abs=1e-4)
 
 
-def test_agreement_and_adjudicate_commands(tmp_path: Path, gold: AnnotationSet, raw: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_agreement_and_adjudicate_commands(
+    tmp_path: Path, gold: AnnotationSet, raw: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     tasks = ls.build_tasks(gold, raw)
     changed = [copy.deepcopy(task.result) for task in tasks]
     region(changed[0], "900-t02", cfg.TIMEX_VALUE)["value"]["text"] = ["PT6H"]
-    paths = pull_to(tmp_path, export_of(tasks, {1: [t.result for t in tasks], 2: changed}), raw, {1: "a@x.org", 2: "b@x.org"})
+    paths = pull_to(
+        tmp_path, export_of(tasks, {1: [t.result for t in tasks], 2: changed}), raw, {1: "a@x.org", 2: "b@x.org"}
+    )
     folders = [str(p) for p in paths.values()]
     out = tmp_path / "figures.json"
     assert cli.main(["labelstudio", "agreement", *folders, "--raw-dir", str(RAW), "--json", str(out)]) == EXIT_OK
     printed = capsys.readouterr().out
     assert "| temporal | value_agreement | 0.857 |" in printed
-    assert json.loads(out.read_text(encoding="utf-8"))["mean"]["temporal"]["value_agreement"] == pytest.approx(6 / 7, abs=1e-4)
+    assert json.loads(out.read_text(encoding="utf-8"))["mean"]["temporal"]["value_agreement"] == pytest.approx(
+        6 / 7, abs=1e-4
+    )
     adjudication = tmp_path / "adjudication"
-    assert cli.main(["labelstudio", "adjudicate", *folders, "--raw-dir", str(RAW), "--out", str(adjudication)]) == EXIT_OK
-    worklist = [json.loads(line) for line in (adjudication / "disagreements.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (
+        cli.main(["labelstudio", "adjudicate", *folders, "--raw-dir", str(RAW), "--out", str(adjudication)]) == EXIT_OK
+    )
+    worklist = [
+        json.loads(line) for line in (adjudication / "disagreements.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert len(worklist) == 1 and worklist[0]["layer"] == "temporal"
     assert {v["value"] for v in worklist[0]["versions"].values()} == {"PT5H", "PT6H"}
     assert cli.main(["labelstudio", "agreement", folders[0], "--raw-dir", str(RAW)]) == EXIT_UNUSABLE
@@ -334,9 +415,16 @@ def test_region_whose_text_does_not_match_is_refused(tasks: list[ls.TaskSpec], r
     value["start"] -= 3  # as if offsets were code points: lands three characters early
     value["end"] -= 3
     message = refusal(export, raw)
-    assert _said("task 1 (article 900_00000000000000e1), annotation 101 by ann@example.org, region '900-m001': ", "field 'text'", message)
+    assert _said(
+        "task 1 (article 900_00000000000000e1), annotation 101 by ann@example.org, region '900-m001': ",
+        "field 'text'",
+        message,
+    )
     assert "region text 'Blinken' does not match article 900_00000000000000e1[" in message
-    assert "hint: the task text differs from the raw article, or the offsets were not counted in UTF-16 code units" in message
+    assert (
+        "hint: the task text differs from the raw article, or the offsets were not counted in UTF-16 code units"
+        in message
+    )
 
 
 def test_unknown_label_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
@@ -350,7 +438,9 @@ def test_unknown_label_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
 
 def test_relation_to_a_missing_region_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
-    export[0]["annotations"][0]["result"].append({"from_id": "d104-s1", "to_id": "gone123", "type": "relation", "direction": "right", "labels": []})
+    export[0]["annotations"][0]["result"].append(
+        {"from_id": "d104-s1", "to_id": "gone123", "type": "relation", "direction": "right", "labels": []}
+    )
     message = refusal(export, raw)
     assert "relation 'd104-s1' -> 'gone123' points to a missing region 'gone123'" in message
 
@@ -365,7 +455,9 @@ def test_offset_inside_an_emoji_is_refused(tasks: list[ls.TaskSpec], raw: dict) 
 def test_unknown_control_and_choice_are_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
     result = export[0]["annotations"][0]["result"]
-    result.append({"id": "x1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["positive"]}})
+    result.append(
+        {"id": "x1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["positive"]}}
+    )
     region(result, "900-t02", cfg.TIMEX_MOD)["value"]["choices"] = ["ROUGHLY"]
     message = refusal(export, raw)
     assert "unknown control 'sentiment'" in message
@@ -374,22 +466,38 @@ def test_unknown_control_and_choice_are_refused(tasks: list[ls.TaskSpec], raw: d
 
 def test_spans_of_a_discrepancy_must_agree(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
-    region(export[1]["annotations"][0]["result"], "d102-s1", cfg.DISCREPANCY_DESCRIPTION)["value"]["text"] = ["edited on one span only"]
+    region(export[1]["annotations"][0]["result"], "d102-s1", cfg.DISCREPANCY_DESCRIPTION)["value"]["text"] = [
+        "edited on one span only"
+    ]
     message = refusal(export, raw)
-    assert "discrepancy d102: its spans disagree on discrepancy_description" in message and "edited on one span only" in message
+    assert (
+        "discrepancy d102: its spans disagree on discrepancy_description" in message
+        and "edited on one span only" in message
+    )
 
 
 def test_linked_spans_with_different_ids_are_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
     export[0]["annotations"][0]["result"].append(
-        {"from_id": "d101-s1", "to_id": "d103-s1", "type": "relation", "direction": "right", "labels": ["same_discrepancy"]})
-    assert "spans linked by same_discrepancy relations have different discrepancy_ids ['d101', 'd103']" in refusal(export, raw)
+        {
+            "from_id": "d101-s1",
+            "to_id": "d103-s1",
+            "type": "relation",
+            "direction": "right",
+            "labels": ["same_discrepancy"],
+        }
+    )
+    assert "spans linked by same_discrepancy relations have different discrepancy_ids ['d101', 'd103']" in refusal(
+        export, raw
+    )
 
 
 def test_missing_attributes_are_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
     result = export[0]["annotations"][0]["result"]
-    result[:] = [r for r in result if not (r.get("id") == "900-m003" and r["from_name"] in {cfg.ENTITY_ID, cfg.CANONICAL_NAME})]
+    result[:] = [
+        r for r in result if not (r.get("id") == "900-m003" and r["from_name"] in {cfg.ENTITY_ID, cfg.CANONICAL_NAME})
+    ]
     result[:] = [r for r in result if r.get("id") != "article-event"]
     region(result, "900-t01", cfg.TIMEX_VALUE)["value"]["text"] = ["19 June"]
     message = refusal(export, raw)
@@ -402,7 +510,7 @@ def test_task_text_that_differs_from_the_raw_file_is_refused(tasks: list[ls.Task
     export = export_of(tasks)
     export[1]["data"]["text"] = export[1]["data"]["text"].replace("Sunday", "Sonday")
     message = refusal(export, raw)
-    assert _said('task 2: ', "field 'data.text': the task's text of article 901_00000000000000e2 differs from", message)
+    assert _said("task 2: ", "field 'data.text': the task's text of article 901_00000000000000e2 differs from", message)
 
 
 def test_two_annotations_by_one_annotator_are_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
@@ -438,7 +546,7 @@ def test_push_and_pull_need_a_server(monkeypatch: pytest.MonkeyPatch, capsys: py
     monkeypatch.delenv(ls.API_KEY_ENV, raising=False)
     assert cli.main(["labelstudio", "pull", "--raw-dir", str(RAW)]) == EXIT_UNUSABLE
     err = capsys.readouterr().err
-    assert _said('', "field '--url': no Label Studio server given", err) and "LABEL_STUDIO_URL" in err
+    assert _said("", "field '--url': no Label Studio server given", err) and "LABEL_STUDIO_URL" in err
     assert "nothing was written" in err
 
 

@@ -52,7 +52,9 @@ def test_the_gate_fixture_passes_good_and_fails_bad_predictions(pytester: pytest
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*test_bad*", "*label.label_known*FAIL 1 of 3 rows*", "*entities_unknown_label.jsonl:2: label 'PERSN'*"])
+    result.stdout.fnmatch_lines(
+        ["*test_bad*", "*label.label_known*FAIL 1 of 3 rows*", "*entities_unknown_label.jsonl:2: label 'PERSN'*"]
+    )
     assert "Traceback" not in result.stdout.str()  # a failed gate reads as its table, not as a stack
 
 
@@ -77,7 +79,9 @@ def test_thresholds_option_applies_to_the_gates(pytester: pytest.Pytester, gold_
     thresholds.write_text(json.dumps({"min_strict_micro_recall": 0.99}), "utf-8")
     passed = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--diplonews-predictions=entities={half}")
     passed.assert_outcomes(passed=1)
-    failed = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--diplonews-predictions=entities={half}", f"--diplonews-thresholds={thresholds}")
+    failed = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", f"--diplonews-predictions=entities={half}", f"--diplonews-thresholds={thresholds}"
+    )
     failed.assert_outcomes(failed=1)
     failed.stdout.fnmatch_lines(["*gate.min_strict_micro_recall*FAIL*(gate >= 0.990)*"])
 

@@ -35,8 +35,14 @@ def _release(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, str(root / "scripts" / "release.py"), "--root", str(root), *args],
         capture_output=True,
         text=True,
-        env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-             "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin", "HOME": str(root.parent)},
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.org",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.org",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root.parent),
+        },
     )
 
 

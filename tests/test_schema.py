@@ -46,7 +46,14 @@ def test_parquet_files_have_the_contract_schema() -> None:
 
 def test_class_label_columns_use_the_label_module() -> None:
     used = {column.labels for table in schema.DATASET_TABLES.values() for column in table.columns if column.labels}
-    assert used == {labels.EVENTS, labels.ENTITY_LABELS, labels.TEMPORAL_TYPES, labels.TIMEX_MODS, labels.DISCREPANCY_TYPES, labels.DISCREPANCY_SCOPES}
+    assert used == {
+        labels.EVENTS,
+        labels.ENTITY_LABELS,
+        labels.TEMPORAL_TYPES,
+        labels.TIMEX_MODS,
+        labels.DISCREPANCY_TYPES,
+        labels.DISCREPANCY_SCOPES,
+    }
     for table in schema.DATASET_TABLES.values():
         for column in table.columns:
             assert (column.dtype == "class_label") <= (column.labels is not None), column.name
@@ -61,8 +68,30 @@ def test_every_rule_a_table_names_is_defined() -> None:
 
 def test_issue_contract_columns_are_present() -> None:
     required = {
-        "articles": {"id", "text", "sha256", "source_file", "title", "publisher", "event", "dct", "dct_evidence", "language", "n_chars"},
-        "entities": {"article_id", "mention_id", "start", "end", "text", "label", "entity_id", "canonical_name", "surface_error"},
+        "articles": {
+            "id",
+            "text",
+            "sha256",
+            "source_file",
+            "title",
+            "publisher",
+            "event",
+            "dct",
+            "dct_evidence",
+            "language",
+            "n_chars",
+        },
+        "entities": {
+            "article_id",
+            "mention_id",
+            "start",
+            "end",
+            "text",
+            "label",
+            "entity_id",
+            "canonical_name",
+            "surface_error",
+        },
         "temporal": {"article_id", "timex_id", "start", "end", "text", "type", "value", "mod", "anchor"},
         "discrepancies": {"discrepancy_id", "type", "scope", "spans", "description", "correction"},
     }

@@ -93,7 +93,9 @@ def test_suites_carry_the_registry_label_sets_and_rules() -> None:
     assert _kwargs(predicted, "label.label_known")["value_set"] == list(labels.ENTITY_LABELS)
     assert _kwargs(predicted, "span.article_known")["value_set"] == {"$PARAMETER": ARTICLE_IDS}
     assert _kwargs(predicted, "span.no_duplicate")["column_list"] == ["article_id", "start", "end", "label"]
-    assert _kwargs(gx_suites.prediction_suite("discrepancies"), "type.label_known")["value_set"] == list(labels.DISCREPANCY_TYPES)
+    assert _kwargs(gx_suites.prediction_suite("discrepancies"), "type.label_known")["value_set"] == list(
+        labels.DISCREPANCY_TYPES
+    )
 
 
 def test_gate_suites_hold_thresholds_as_parameters_with_their_defaults() -> None:
@@ -121,7 +123,9 @@ SAMPLE_VALUES = [
 
 @pytest.mark.parametrize("timex_type", list(timex.GRAMMAR))
 def test_gx_regex_accepts_exactly_what_the_timex_grammar_accepts(timex_type: str) -> None:
-    gold_values = pq.read_table(DATASET / paths.DATA_FILE_TEMPLATE.format(config="temporal")).column("value").to_pylist()
+    gold_values = (
+        pq.read_table(DATASET / paths.DATA_FILE_TEMPLATE.format(config="temporal")).column("value").to_pylist()
+    )
     values = sorted({*SAMPLE_VALUES, *(v for v in gold_values if v)})
     compact = re.compile(gx_suites.gx_regex(timex.GRAMMAR[timex_type]))
     python = [timex.is_valid_value(timex_type, v) for v in values]
@@ -136,7 +140,9 @@ def test_gx_regex_accepts_exactly_what_the_timex_grammar_accepts(timex_type: str
 
 def test_the_three_formats_read_to_the_same_frame() -> None:
     table = schema.PREDICTION_ENTITIES
-    frames = [predictions.read_predictions(FIXTURES / f"entities.{suffix}", table).frame for suffix in ("jsonl", "parquet")]
+    frames = [
+        predictions.read_predictions(FIXTURES / f"entities.{suffix}", table).frame for suffix in ("jsonl", "parquet")
+    ]
     csv = predictions.read_predictions(FIXTURES / "entities.csv", table).frame
     assert frames[0].equals(frames[1])
     assert frames[0].height == len((FIXTURES / "entities.jsonl").read_text("utf-8").splitlines())
@@ -150,12 +156,20 @@ def test_the_three_formats_read_to_the_same_frame() -> None:
         ('{"article_id": "a", "start": "3", "end": 5, "label": "GPE"}\n', ("type-error", "x.jsonl", 1, "start")),
         ('{"article_id": "a", "start": 1, "end": 5.0, "label": "GPE"}\n', ("type-error", "x.jsonl", 1, "end")),
         ('{"article_id": "a", "start": 1, "end": 5, "label": 7}\n', ("type-error", "x.jsonl", 1, "label")),
-        ('{"article_id": "a", "start": 1, "end": 10000000000000000000000000000000, "label": "GPE"}\n', ("out-of-range", "x.jsonl", 1, "end")),
-        ('{"article_id": "a", "start": 1, "start": 2, "end": 5, "label": "GPE"}\n', ("malformed-json", "x.jsonl", 1, None)),
+        (
+            '{"article_id": "a", "start": 1, "end": 10000000000000000000000000000000, "label": "GPE"}\n',
+            ("out-of-range", "x.jsonl", 1, "end"),
+        ),
+        (
+            '{"article_id": "a", "start": 1, "start": 2, "end": 5, "label": "GPE"}\n',
+            ("malformed-json", "x.jsonl", 1, None),
+        ),
         ('{"article_id": "a", "start": 1, "end": 5, "label": "GPE"}\n[1]\n', ("not-an-object", "x.jsonl", 2, None)),
     ],
 )
-def test_malformed_jsonl_names_line_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: tuple[Any, ...]) -> None:
+def test_malformed_jsonl_names_line_and_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: tuple[Any, ...]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.jsonl").write_text(content, "utf-8")
     assert raised(predictions.read_predictions, Path("x.jsonl"), schema.PREDICTION_ENTITIES) == [expected]
@@ -163,16 +177,25 @@ def test_malformed_jsonl_names_line_and_field(tmp_path: Path, monkeypatch: pytes
 
 def test_temporal_value_may_be_null_but_not_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    rows = [{"article_id": "a", "start": 1, "end": 5, "type": "DATE", "value": None}, {"article_id": "a", "start": 6, "end": 9, "type": "DATE"}]
-    assert raised(predictions.read_predictions, _jsonl(Path("t.jsonl"), rows), schema.PREDICTION_TEMPORAL) == [("missing-field", "t.jsonl", 2, "value")]
+    rows = [
+        {"article_id": "a", "start": 1, "end": 5, "type": "DATE", "value": None},
+        {"article_id": "a", "start": 6, "end": 9, "type": "DATE"},
+    ]
+    assert raised(predictions.read_predictions, _jsonl(Path("t.jsonl"), rows), schema.PREDICTION_TEMPORAL) == [
+        ("missing-field", "t.jsonl", 2, "value")
+    ]
 
 
 def test_csv_and_parquet_type_errors_name_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("p.csv").write_text('article_id,start,end,label,text\na,1,5,GPE,"two\nlines"\na,x,5,GPE,y\n', "utf-8")
-    assert raised(predictions.read_predictions, Path("p.csv"), schema.PREDICTION_ENTITIES) == [("type-error", "p.csv", 4, "start")]
+    assert raised(predictions.read_predictions, Path("p.csv"), schema.PREDICTION_ENTITIES) == [
+        ("type-error", "p.csv", 4, "start")
+    ]
     pq.write_table(pa.table({"article_id": ["a"], "start": [1.5], "end": [5], "label": ["GPE"]}), "p.parquet")
-    assert raised(predictions.read_predictions, Path("p.parquet"), schema.PREDICTION_ENTITIES) == [("type-error", "p.parquet", None, "start")]
+    assert raised(predictions.read_predictions, Path("p.parquet"), schema.PREDICTION_ENTITIES) == [
+        ("type-error", "p.parquet", None, "start")
+    ]
 
 
 FAST_PATH_CASES = {
@@ -190,7 +213,9 @@ FAST_PATH_CASES = {
 
 
 def _temporal_file(path: Path, case: str) -> Path:
-    line = '{"article_id": "000_f1c10de2f90bfacb", "start": %d, "end": %d, "type": "DATE", "value": "2024", "text": "x"}'
+    line = (
+        '{"article_id": "000_f1c10de2f90bfacb", "start": %d, "end": %d, "type": "DATE", "value": "2024", "text": "x"}'
+    )
     lines = [line % (i, i + 1) for i in range(200)]
     special = {
         "\n": "",
@@ -210,7 +235,9 @@ def _temporal_file(path: Path, case: str) -> Path:
 
 
 @pytest.mark.parametrize("case", list(FAST_PATH_CASES))
-def test_fast_jsonl_reader_agrees_with_the_strict_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+def test_fast_jsonl_reader_agrees_with_the_strict_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
     path = _temporal_file(tmp_path / "t.jsonl", FAST_PATH_CASES[case])
     monkeypatch.setattr(predictions, "FAST_JSONL_BYTES", 0)  # the fast path for any file
 
@@ -238,7 +265,9 @@ def test_fast_jsonl_reader_agrees_with_the_strict_one(tmp_path: Path, monkeypatc
 # ---- the stages, through the Python API -----------------------------------------------
 
 
-def test_gold_derived_predictions_pass_with_perfect_scores(engine: gx_backend.Engine, gold_entities: list[dict[str, Any]]) -> None:
+def test_gold_derived_predictions_pass_with_perfect_scores(
+    engine: gx_backend.Engine, gold_entities: list[dict[str, Any]]
+) -> None:
     result = validate.validate_predictions("entities", gold_entities)
     assert result.success and result.exit_code == EXIT_OK, result.render()
     assert result.n_rows == len(gold_entities)
@@ -280,10 +309,14 @@ def test_unusable_input_stops_before_gx(gold_entities: list[dict[str, Any]]) -> 
     assert result.exit_code == EXIT_UNUSABLE and result.outcomes == []
     assert keys(result.problems) == [("missing-field", "<records>", None, "label")]
     records = [{**r, "label": None} if i == 1 else r for i, r in enumerate(gold_entities[:3])]
-    assert keys(validate.validate_predictions("entities", records).problems) == [("null-value", "<records>", 2, "label")]
+    assert keys(validate.validate_predictions("entities", records).problems) == [
+        ("null-value", "<records>", 2, "label")
+    ]
 
 
-def test_thresholds_override_defaults_and_add_gates(engine: gx_backend.Engine, gold_entities: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_thresholds_override_defaults_and_add_gates(
+    engine: gx_backend.Engine, gold_entities: list[dict[str, Any]], tmp_path: Path
+) -> None:
     half = gold_entities[::2]  # precision 1, recall about 1/2
     default = validate.validate_predictions("entities", half)
     f1 = default.metrics["strict_micro_f1"]
@@ -296,7 +329,10 @@ def test_thresholds_override_defaults_and_add_gates(engine: gx_backend.Engine, g
     assert added.observed == per_label.metrics["strict_micro_recall"] < 0.9 and added.kwargs["min_value"] == 0.9
     bad = validate.validate_predictions("entities", half, thresholds={"min_strict_micro_fone": 0.5, "max_n_gold": "x"})
     assert bad.exit_code == EXIT_UNUSABLE
-    assert [(p.code, p.field) for p in bad.problems] == [("unknown-threshold", "min_strict_micro_fone"), ("bad-threshold", "max_n_gold")]
+    assert [(p.code, p.field) for p in bad.problems] == [
+        ("unknown-threshold", "min_strict_micro_fone"),
+        ("bad-threshold", "max_n_gold"),
+    ]
     # a user's own copy of the gate suite, with a higher default in its meta
     copy = json.loads((paths.EXPECTATIONS_DIR / "gates_entities.json").read_text("utf-8"))
     copy["meta"]["diplonews"]["parameters"]["min_strict_micro_f1"] = (f1 + 1) / 2
@@ -311,7 +347,9 @@ def test_thresholds_override_defaults_and_add_gates(engine: gx_backend.Engine, g
     assert validate.validate_predictions("entities", half).success  # and the default suite is back
 
 
-def test_report_files_and_no_gx_folder(engine: gx_backend.Engine, gold_entities: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_files_and_no_gx_folder(
+    engine: gx_backend.Engine, gold_entities: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = validate.validate_predictions("entities", gold_entities, report_dir="reports")
     report = json.loads(Path("reports/predictions_entities.json").read_text("utf-8"))
@@ -334,7 +372,10 @@ def test_the_committed_dataset_passes(engine: gx_backend.Engine) -> None:
     assert result.success, result.render()
     suites = {o.suite for o in result.outcomes}
     assert suites == {f"dataset_{n}" for n in schema.CONFIG_NAMES} | {f"contract_{n}" for n in schema.CONFIG_NAMES}
-    rows = {name: pq.read_metadata(DATASET / paths.DATA_FILE_TEMPLATE.format(config=name)).num_rows for name in schema.CONFIG_NAMES}
+    rows = {
+        name: pq.read_metadata(DATASET / paths.DATA_FILE_TEMPLATE.format(config=name)).num_rows
+        for name in schema.CONFIG_NAMES
+    }
     assert result.n_rows == sum(rows.values()) and all(rows.values())
 
 
@@ -353,7 +394,12 @@ def test_a_corrupted_dataset_fails_both_pandera_and_gx(engine: gx_backend.Engine
     assert ("dataset_entities", "mention_id.unique") in failed
     assert ("dataset_entities", "span.no_overlap") in failed
     assert any(suite == "contract_entities" for suite, _ in failed)
-    assert keys(result.outcome("span.text_matches", "dataset_entities").examples)[0] == ("span-mismatch", "entities", 1, "text")
+    assert keys(result.outcome("span.text_matches", "dataset_entities").examples)[0] == (
+        "span-mismatch",
+        "entities",
+        1,
+        "text",
+    )
 
 
 def test_a_dataset_folder_without_configs_is_unusable(tmp_path: Path) -> None:
@@ -365,9 +411,24 @@ def test_a_dataset_folder_without_configs_is_unusable(tmp_path: Path) -> None:
 # ---- the command ----------------------------------------------------------------------
 
 
-def test_cli_prints_the_table_and_exit_codes(engine: gx_backend.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_the_table_and_exit_codes(
+    engine: gx_backend.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert cli_main(["validate", "--task", "entities", "--predictions", str(FIXTURES / "broken" / "entities_unknown_label.jsonl"), "--report-dir", "r"]) == EXIT_FAILED
+    assert (
+        cli_main(
+            [
+                "validate",
+                "--task",
+                "entities",
+                "--predictions",
+                str(FIXTURES / "broken" / "entities_unknown_label.jsonl"),
+                "--report-dir",
+                "r",
+            ]
+        )
+        == EXIT_FAILED
+    )
     out = capsys.readouterr().out
     assert re.search(r"integrity\s+label\.label_known\s+FAIL 1 of 3 rows", out)
     assert "entities_unknown_label.jsonl:2: label 'PERSN'" in out
@@ -375,11 +436,15 @@ def test_cli_prints_the_table_and_exit_codes(engine: gx_backend.Engine, tmp_path
     assert cli_main(["validate", "--task", "entities"]) == EXIT_UNUSABLE
     assert "error[usage]" in capsys.readouterr().err
     assert cli_main(["validate", "--predictions", "x.jsonl"]) == EXIT_UNUSABLE
-    assert cli_main(["validate", "--task", "cleaning", "--predictions", str(FIXTURES / "cleaning.jsonl"), "--quiet"]) in {EXIT_OK, EXIT_FAILED}
+    assert cli_main(
+        ["validate", "--task", "cleaning", "--predictions", str(FIXTURES / "cleaning.jsonl"), "--quiet"]
+    ) in {EXIT_OK, EXIT_FAILED}
     assert capsys.readouterr().out.count("\n") == 1
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix in predictions.FORMATS))
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix in predictions.FORMATS)
+)
 def test_every_example_file_passes_the_integrity_suite(engine: gx_backend.Engine, example: str) -> None:
     task = example.split(".")[0]
     result = validate.validate_predictions(task, FIXTURES / example)

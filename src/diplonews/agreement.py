@@ -75,7 +75,8 @@ def _kappa(pairs: list[tuple[Item, Item]], key: str) -> float | None:
     observed = sum(a.attributes[key] == b.attributes[key] for a, b in pairs) / len(pairs)
     values = {a.attributes[key] for a, _ in pairs} | {b.attributes[key] for _, b in pairs}
     expected = sum(
-        (sum(a.attributes[key] == v for a, _ in pairs) / len(pairs)) * (sum(b.attributes[key] == v for _, b in pairs) / len(pairs))
+        (sum(a.attributes[key] == v for a, _ in pairs) / len(pairs))
+        * (sum(b.attributes[key] == v for _, b in pairs) / len(pairs))
         for v in values
     )
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
@@ -85,7 +86,11 @@ def layer_items(annotation_set: AnnotationSet, layer: str) -> list[Item]:
     rows = annotation_set.tables[layer]
     if layer == "entities":
         return [
-            Item((r["article_id"], r["start"], r["end"]), {"label": r["label"], "entity_id": r["entity_id"], "surface_error": r["surface_error"]}, r)
+            Item(
+                (r["article_id"], r["start"], r["end"]),
+                {"label": r["label"], "entity_id": r["entity_id"], "surface_error": r["surface_error"]},
+                r,
+            )
             for r in rows
         ]
     if layer == "temporal":
@@ -119,8 +124,16 @@ def _linking_f1(pairs: list[tuple[Item, Item]]) -> float | None:
     """Pairwise co-reference F1 over matched mentions: do both annotators link the same pairs?"""
     if len(pairs) < 2:
         return None
-    same_a = {(i, j) for (i, (a1, _)), (j, (a2, _)) in itertools.combinations(enumerate(pairs), 2) if a1.attributes["entity_id"] == a2.attributes["entity_id"]}
-    same_b = {(i, j) for (i, (_, b1)), (j, (_, b2)) in itertools.combinations(enumerate(pairs), 2) if b1.attributes["entity_id"] == b2.attributes["entity_id"]}
+    same_a = {
+        (i, j)
+        for (i, (a1, _)), (j, (a2, _)) in itertools.combinations(enumerate(pairs), 2)
+        if a1.attributes["entity_id"] == a2.attributes["entity_id"]
+    }
+    same_b = {
+        (i, j)
+        for (i, (_, b1)), (j, (_, b2)) in itertools.combinations(enumerate(pairs), 2)
+        if b1.attributes["entity_id"] == b2.attributes["entity_id"]
+    }
     return _f1(len(same_a & same_b), len(same_a), len(same_b))
 
 
@@ -137,24 +150,34 @@ def pair_agreement(a: AnnotationSet, b: AnnotationSet) -> dict[str, dict[str, fl
             "span_f1_overlap": _f1(len(overlap), len(items_a), len(items_b)),
         }
         if layer == "entities":
-            layer_figures["label_agreement"] = _share(exact, lambda x, y: x.attributes["label"] == y.attributes["label"])
+            layer_figures["label_agreement"] = _share(
+                exact, lambda x, y: x.attributes["label"] == y.attributes["label"]
+            )
             layer_figures["label_kappa"] = _kappa(exact, "label")
-            layer_figures["surface_error_agreement"] = _share(exact, lambda x, y: x.attributes["surface_error"] == y.attributes["surface_error"])
+            layer_figures["surface_error_agreement"] = _share(
+                exact, lambda x, y: x.attributes["surface_error"] == y.attributes["surface_error"]
+            )
             layer_figures["linking_pairwise_f1"] = _linking_f1(exact)
         elif layer == "temporal":
             layer_figures["type_agreement"] = _share(exact, lambda x, y: x.attributes["type"] == y.attributes["type"])
-            layer_figures["value_agreement"] = _share(exact, lambda x, y: x.attributes["value"] == y.attributes["value"])
+            layer_figures["value_agreement"] = _share(
+                exact, lambda x, y: x.attributes["value"] == y.attributes["value"]
+            )
             layer_figures["mod_agreement"] = _share(exact, lambda x, y: x.attributes["mod"] == y.attributes["mod"])
         else:
             layer_figures["type_agreement"] = _share(overlap, lambda x, y: x.attributes["type"] == y.attributes["type"])
             layer_figures["type_kappa"] = _kappa(overlap, "type")
-            layer_figures["scope_agreement"] = _share(overlap, lambda x, y: x.attributes["scope"] == y.attributes["scope"])
+            layer_figures["scope_agreement"] = _share(
+                overlap, lambda x, y: x.attributes["scope"] == y.attributes["scope"]
+            )
         figures[layer] = layer_figures
     articles_a = {r["id"]: r for r in a.articles}
     articles_b = {r["id"]: r for r in b.articles}
     common = sorted(set(articles_a) & set(articles_b))
     figures["articles"] = {
-        f"{key}_agreement": (sum(articles_a[i][key] == articles_b[i][key] for i in common) / len(common) if common else None)
+        f"{key}_agreement": (
+            sum(articles_a[i][key] == articles_b[i][key] for i in common) / len(common) if common else None
+        )
         for key in ("event", "dct", "title", "publisher")
     }
     return figures
@@ -163,7 +186,13 @@ def pair_agreement(a: AnnotationSet, b: AnnotationSet) -> dict[str, dict[str, fl
 def agreement(sets: dict[str, AnnotationSet]) -> dict[str, Any]:
     """Pairwise figures for every pair of annotators, and their mean."""
     if len(sets) < 2:
-        raise DiplonewsError(Problem("usage", f"agreement needs two or more annotators, got {len(sets)}", hint="pass two or more annotation folders"))
+        raise DiplonewsError(
+            Problem(
+                "usage",
+                f"agreement needs two or more annotators, got {len(sets)}",
+                hint="pass two or more annotation folders",
+            )
+        )
     pairs = {f"{x} ~ {y}": pair_agreement(sets[x], sets[y]) for x, y in itertools.combinations(sorted(sets), 2)}
     mean: dict[str, dict[str, float | None]] = {}
     for figures in pairs.values():
@@ -172,7 +201,7 @@ def agreement(sets: dict[str, AnnotationSet]) -> dict[str, Any]:
                 mean.setdefault(layer, {}).setdefault(key, None)
     for layer, values in mean.items():
         for key in values:
-            numbers = [f[layer][key] for f in pairs.values() if f[layer][key] is not None]
+            numbers = [number for number in (f[layer][key] for f in pairs.values()) if number is not None]
             values[key] = round(sum(numbers) / len(numbers), 4) if numbers else None
     return {"annotators": sorted(sets), "pairs": pairs, "mean": mean}
 

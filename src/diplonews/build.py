@@ -50,7 +50,11 @@ def check_contract(annotation_set: AnnotationSet) -> None:
 
     def locate(table: str, row: int | None) -> dict[str, Any]:
         sources = annotation_set.sources.get(table, [])
-        return dict(sources[row]) if row is not None and row < len(sources) else {"file": table, "row": None if row is None else row + 1}
+        return (
+            dict(sources[row])
+            if row is not None and row < len(sources)
+            else {"file": table, "row": None if row is None else row + 1}
+        )
 
     problems = validate_dataset(to_frames(annotation_set.tables | {"articles": annotation_set.articles}), locate)
     if problems:
@@ -130,7 +134,14 @@ def stale_files(root: Path, result: BuildResult) -> list[Problem]:
     generated = set(result.files)
     for relative in dataset_files(dataset_dir):
         if relative not in generated:
-            stale.append(Problem("leftover-file", "not produced by the build (left over?)", file=display_path(dataset_dir / relative), hint="delete it, or run `diplonews build`"))
+            stale.append(
+                Problem(
+                    "leftover-file",
+                    "not produced by the build (left over?)",
+                    file=display_path(dataset_dir / relative),
+                    hint="delete it, or run `diplonews build`",
+                )
+            )
     return stale
 
 
@@ -141,28 +152,61 @@ def _manifest_entries(manifest_path: Path) -> tuple[dict[str, Any], list[dict[st
     try:
         manifest = json.loads(read_utf8(manifest_path))
     except ValueError as error:
-        raise DiplonewsError(Problem("manifest-invalid", f"unreadable manifest: {error}", file=file, hint=hint)) from None
+        raise DiplonewsError(
+            Problem("manifest-invalid", f"unreadable manifest: {error}", file=file, hint=hint)
+        ) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
-        raise DiplonewsError(Problem("manifest-invalid", "expected an object with a 'files' list", file=file, field="files", hint=hint))
+        raise DiplonewsError(
+            Problem("manifest-invalid", "expected an object with a 'files' list", file=file, field="files", hint=hint)
+        )
     problems = ProblemCollector()
     for index, entry in enumerate(manifest["files"]):
         where = f"files[{index}]"
         if not isinstance(entry, dict):
-            problems.add(Problem("manifest-invalid", f"expected an object, found {json_type(entry)}", file=file, where=where, hint=hint))
+            problems.add(
+                Problem(
+                    "manifest-invalid",
+                    f"expected an object, found {json_type(entry)}",
+                    file=file,
+                    where=where,
+                    hint=hint,
+                )
+            )
             continue
         for key, kind in (("path", str), ("sha256", str), ("bytes", int)):
             if not isinstance(entry.get(key), kind):
-                problems.add(Problem("manifest-invalid", f"expected {kind.__name__}, found {json_type(entry.get(key))}", file=file, field=key, where=where, hint=hint))
+                problems.add(
+                    Problem(
+                        "manifest-invalid",
+                        f"expected {kind.__name__}, found {json_type(entry.get(key))}",
+                        file=file,
+                        field=key,
+                        where=where,
+                        hint=hint,
+                    )
+                )
         relative = entry.get("path")
         if isinstance(relative, str) and (relative.startswith("/") or ".." in Path(relative).parts or not relative):
-            problems.add(Problem("manifest-invalid", "a path outside the dataset folder", file=file, field="path", value=relative, where=where, hint=hint))
+            problems.add(
+                Problem(
+                    "manifest-invalid",
+                    "a path outside the dataset folder",
+                    file=file,
+                    field="path",
+                    value=relative,
+                    where=where,
+                    hint=hint,
+                )
+            )
     problems.raise_if_any()
     return manifest, manifest["files"]
 
 
 def dataset_files(dataset_dir: Path) -> list[str]:
     """Every file below the dataset folder (relative, POSIX), hidden ones included: leftovers are files too."""
-    return sorted(p.relative_to(dataset_dir).as_posix() for p in dataset_dir.rglob("*") if p.is_file() or p.is_symlink())
+    return sorted(
+        p.relative_to(dataset_dir).as_posix() for p in dataset_dir.rglob("*") if p.is_file() or p.is_symlink()
+    )
 
 
 def verify_manifest(dataset_dir: Path) -> list[Problem]:
@@ -173,24 +217,56 @@ def verify_manifest(dataset_dir: Path) -> list[Problem]:
     manifest_path = dataset_dir / paths.MANIFEST_FILE
     file = display_path(manifest_path)
     if not dataset_dir.is_dir():
-        raise DiplonewsError(Problem("file-not-found", "no such dataset folder", file=display_path(dataset_dir), hint="pass --dataset FOLDER"))
+        raise DiplonewsError(
+            Problem(
+                "file-not-found", "no such dataset folder", file=display_path(dataset_dir), hint="pass --dataset FOLDER"
+            )
+        )
     if not manifest_path.is_file():
         return [Problem("missing-file", "the dataset has no manifest", file=file, hint="run `diplonews build`")]
     manifest, entries = _manifest_entries(manifest_path)
     problems = []
     if manifest.get("version") != __version__:
-        problems.append(Problem("version-mismatch", f"built by version {manifest.get('version')!r}, the package is {__version__}", file=file, field="version"))
+        problems.append(
+            Problem(
+                "version-mismatch",
+                f"built by version {manifest.get('version')!r}, the package is {__version__}",
+                file=file,
+                field="version",
+            )
+        )
     listed = set()
     for entry in entries:
         path = dataset_dir / entry["path"]
         listed.add(entry["path"])
         if not path.is_file():
-            problems.append(Problem("missing-file", "listed in the manifest but missing", file=display_path(path), hint="run `diplonews build`"))
+            problems.append(
+                Problem(
+                    "missing-file",
+                    "listed in the manifest but missing",
+                    file=display_path(path),
+                    hint="run `diplonews build`",
+                )
+            )
             continue
         digest = sha256_file(path)
         if digest != entry["sha256"]:
-            problems.append(Problem("manifest-mismatch", f"sha256 {digest} differs from the manifest's {entry['sha256']}", file=display_path(path), hint="rebuild with `diplonews build`, or restore the file"))
+            problems.append(
+                Problem(
+                    "manifest-mismatch",
+                    f"sha256 {digest} differs from the manifest's {entry['sha256']}",
+                    file=display_path(path),
+                    hint="rebuild with `diplonews build`, or restore the file",
+                )
+            )
     for relative in dataset_files(dataset_dir):
         if relative != paths.MANIFEST_FILE and relative not in listed:
-            problems.append(Problem("leftover-file", "in the dataset folder but not in the manifest", file=display_path(dataset_dir / relative), hint="delete it, or run `diplonews build`"))
+            problems.append(
+                Problem(
+                    "leftover-file",
+                    "in the dataset folder but not in the manifest",
+                    file=display_path(dataset_dir / relative),
+                    hint="delete it, or run `diplonews build`",
+                )
+            )
     return problems

@@ -38,7 +38,8 @@ def agreement_markdown(root: Path) -> str:
     return (
         f"Computed by `python scripts/agreement.py` from `annotations/passes/` ({', '.join(result['annotators'])}), "
         "before adjudication. Spans match exactly (`_exact`) or by overlap (`_overlap`); attribute agreement "
-        "is measured on exactly matched spans (discrepancy types: on overlapping spans).\n\n" + agreement.render_table(result).split("\n", 1)[1]
+        "is measured on exactly matched spans (discrepancy types: on overlapping spans).\n\n"
+        + agreement.render_table(result).split("\n", 1)[1]
     )
 
 
@@ -46,7 +47,12 @@ def replace_section(text: str, name: str, body: str, where: str) -> str:
     pattern = re.compile(rf"<!-- {name}:start -->\n.*?\n<!-- {name}:end -->", re.DOTALL)
     if not pattern.search(text):
         raise DiplonewsError(
-            Problem("stale-file", f"no marked section '{name}'", file=where, hint=f"add the lines '<!-- {name}:start -->' and '<!-- {name}:end -->'")
+            Problem(
+                "stale-file",
+                f"no marked section '{name}'",
+                file=where,
+                hint=f"add the lines '<!-- {name}:start -->' and '<!-- {name}:end -->'",
+            )
         )
     return pattern.sub(lambda _: _SECTION.format(name=name, body=body.strip()), text, count=1)
 
@@ -60,7 +66,8 @@ def _figure_data(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {
         "labels": {label: sum(row["label"] == label for row in tables["entities"]) for label in labels.ENTITY_LABELS},
         "discrepancies": {
-            article_id[:3]: [per_article[article_id][kind] for kind in labels.DISCREPANCY_TYPES] for article_id in article_ids
+            article_id[:3]: [per_article[article_id][kind] for kind in labels.DISCREPANCY_TYPES]
+            for article_id in article_ids
         },
     }
 
@@ -75,7 +82,11 @@ def render_figures(tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
         import matplotlib
     except ImportError:
         raise DiplonewsError(
-            Problem("missing-dependency", "matplotlib is not installed", hint="pip install 'diplonews[plots]' to draw the figures")
+            Problem(
+                "missing-dependency",
+                "matplotlib is not installed",
+                hint="pip install 'diplonews[plots]' to draw the figures",
+            )
         ) from None
 
     matplotlib.use("Agg")
@@ -96,7 +107,7 @@ def render_figures(tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
     left = [0] * len(data["discrepancies"])
     articles = list(data["discrepancies"])
-    colors = plt.get_cmap("tab10").colors
+    colors = plt.get_cmap("tab10").colors  # type: ignore[attr-defined]  # a ListedColormap
     for index, kind in enumerate(labels.DISCREPANCY_TYPES):
         counts = [data["discrepancies"][a][index] for a in articles]
         ax.barh(articles, counts, left=left, label=kind, color=colors[index % len(colors)])
@@ -113,7 +124,9 @@ def render_figures(tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
 
 def _png(fig: Any, data: Any) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None, "Description": f"diplonews-data-sha256:{_digest(data)}"})
+    fig.savefig(
+        buffer, format="png", metadata={"Software": None, "Description": f"diplonews-data-sha256:{_digest(data)}"}
+    )
     return buffer.getvalue()
 
 
@@ -125,7 +138,9 @@ def _png_digest(data: bytes) -> str | None:
 def render_text(root: Path, result: BuildResult) -> str:
     path = root / DATASHEET
     if not path.is_file():
-        raise DiplonewsError(Problem("missing-file", "missing", file=display_path(path), hint="restore DATASHEET.md from git"))
+        raise DiplonewsError(
+            Problem("missing-file", "missing", file=display_path(path), hint="restore DATASHEET.md from git")
+        )
     text = path.read_text("utf-8")
     text = replace_section(text, "statistics", statistics_markdown(result.tables), display_path(path))
     return replace_section(text, "agreement", agreement_markdown(root), display_path(path))
@@ -136,7 +151,14 @@ def stale(root: Path) -> list[Problem]:
     problems = []
     hint = "run `diplonews datasheet` and commit DATASHEET.md and figures/"
     if (root / DATASHEET).read_text("utf-8") != render_text(root, result):
-        problems.append(Problem("stale-file", "a generated section differs from the data", file=display_path(root / DATASHEET), hint=hint))
+        problems.append(
+            Problem(
+                "stale-file",
+                "a generated section differs from the data",
+                file=display_path(root / DATASHEET),
+                hint=hint,
+            )
+        )
     expected = {name: _digest(data) for name, data in _figure_data(result.tables).items()}
     digests = {"entity_labels.png": expected["labels"], "discrepancies_by_article.png": expected["discrepancies"]}
     for name in digests:
@@ -144,7 +166,9 @@ def stale(root: Path) -> list[Problem]:
         if not path.is_file():
             problems.append(Problem("missing-file", "missing", file=display_path(path), hint=hint))
         elif _png_digest(path.read_bytes()) != digests[name]:
-            problems.append(Problem("stale-file", "plots other data than the dataset's", file=display_path(path), hint=hint))
+            problems.append(
+                Problem("stale-file", "plots other data than the dataset's", file=display_path(path), hint=hint)
+            )
     return problems
 
 

@@ -62,7 +62,13 @@ class Gold:
         entities = _span_frame(tables["entities"], "label")
         temporal = _span_frame(tables["temporal"], "type", extra=("value",))
         exploded = [
-            {"article_id": span["article_id"], "start": span["start"], "end": span["end"], "type": row["type"], "discrepancy_id": row["discrepancy_id"]}
+            {
+                "article_id": span["article_id"],
+                "start": span["start"],
+                "end": span["end"],
+                "type": row["type"],
+                "discrepancy_id": row["discrepancy_id"],
+            }
             for row in tables["discrepancies"]
             for span in row["spans"]
         ]
@@ -72,11 +78,17 @@ class Gold:
     @classmethod
     def from_dataset(cls, dataset_dir: Path) -> Gold:
         """Straight from the dataset's Parquet files with polars (fast on large synthetic datasets)."""
-        frames = {name: pl.from_arrow(table) for name, table in read_dataset(dataset_dir).items()}
+        frames = {name: pl.DataFrame(table) for name, table in read_dataset(dataset_dir).items()}
         articles = frames["articles"]
         texts = dict(zip(articles["id"].to_list(), articles["text"].to_list(), strict=True))
-        entities = frames["entities"].select("article_id", "start", "end", "label").cast({"start": pl.Int64, "end": pl.Int64})
-        temporal = frames["temporal"].select("article_id", "start", "end", pl.col("type").alias("label"), "value").cast({"start": pl.Int64, "end": pl.Int64})
+        entities = (
+            frames["entities"].select("article_id", "start", "end", "label").cast({"start": pl.Int64, "end": pl.Int64})
+        )
+        temporal = (
+            frames["temporal"]
+            .select("article_id", "start", "end", pl.col("type").alias("label"), "value")
+            .cast({"start": pl.Int64, "end": pl.Int64})
+        )
         discrepancies = (
             frames["discrepancies"]
             .select(pl.col("type").alias("label"), "discrepancy_id", "spans")
@@ -92,7 +104,13 @@ class Gold:
 
 
 def _span_frame(rows: list[dict[str, Any]], label: str, extra: tuple[str, ...] = ()) -> pl.DataFrame:
-    spec = {"article_id": pl.String, "start": pl.Int64, "end": pl.Int64, "label": pl.String, **{name: pl.String for name in extra}}
+    spec = {
+        "article_id": pl.String,
+        "start": pl.Int64,
+        "end": pl.Int64,
+        "label": pl.String,
+        **{name: pl.String for name in extra},
+    }
     data = {name: [row[label if name == "label" else name] for row in rows] for name in spec}
     return pl.DataFrame(data, schema=spec)
 
@@ -155,7 +173,13 @@ def _overlap_hits(left: pl.DataFrame, right: pl.DataFrame, by: list[str]) -> pl.
     probe = group_left * big + np.clip(left_end - 1, -1, None)
     index = np.searchsorted(keys, probe, side="right") - 1
     safe = np.clip(index, 0, None)
-    hit = (index >= 0) & (group_right[safe] == group_left) & (reach[safe] > left_start) & (left_start >= 0) & (left_start < left_end)
+    hit = (
+        (index >= 0)
+        & (group_right[safe] == group_left)
+        & (reach[safe] > left_start)
+        & (left_start >= 0)
+        & (left_start < left_end)
+    )
     return pl.Series("_hit", hit, dtype=pl.Boolean)
 
 
@@ -221,15 +245,21 @@ def _macro(per_label: Mapping[str, Mapping[str, float | None]]) -> dict[str, flo
     """Unweighted means over the labels present in the gold or the predictions (None skipped)."""
     out: dict[str, float | None] = {}
     for measure in MEASURES:
-        values = [scores[measure] for scores in per_label.values() if scores[measure] is not None]
+        values = [value for value in (scores[measure] for scores in per_label.values()) if value is not None]
         out[measure] = sum(values) / len(values) if values else None
     return out
 
 
 def timex_value_accuracy(predicted: pl.DataFrame, gold: pl.DataFrame) -> dict[str, Any]:
     """On gold expressions found with exact boundaries: is a predicted value the gold's (canonically)?"""
-    pairs = gold.select("article_id", "start", "end", pl.col("value").alias("gold_value")).with_row_index("_gold").join(
-        predicted.select("article_id", "start", "end", pl.col("value").alias("pred_value")), on=["article_id", "start", "end"], how="inner"
+    pairs = (
+        gold.select("article_id", "start", "end", pl.col("value").alias("gold_value"))
+        .with_row_index("_gold")
+        .join(
+            predicted.select("article_id", "start", "end", pl.col("value").alias("pred_value")),
+            on=["article_id", "start", "end"],
+            how="inner",
+        )
     )
     correct: dict[int, bool] = {}
     for row in pairs.iter_rows(named=True):
@@ -243,13 +273,20 @@ def discrepancy_detection(predicted: pl.DataFrame, gold: pl.DataFrame, types: It
     """Per type: the share of gold discrepancies with a span overlapped by a prediction of that type."""
     hit = _overlap_hits(gold, predicted, ["article_id", "label"])
     per_discrepancy = (
-        gold.with_columns(hit.alias("_hit")).group_by("discrepancy_id", "label").agg(pl.col("_hit").any()).sort("discrepancy_id")
+        gold.with_columns(hit.alias("_hit"))
+        .group_by("discrepancy_id", "label")
+        .agg(pl.col("_hit").any())
+        .sort("discrepancy_id")
     )
     per_type: dict[str, dict[str, Any]] = {}
     for name in types:
         rows = per_discrepancy.filter(pl.col("label") == name)
         per_type[name] = {"recall": _ratio(int(rows["_hit"].sum()), rows.height), "n_gold": rows.height}
-    return {"micro_recall": _ratio(int(per_discrepancy["_hit"].sum()), per_discrepancy.height), "n_gold": per_discrepancy.height, "per_type": per_type}
+    return {
+        "micro_recall": _ratio(int(per_discrepancy["_hit"].sum()), per_discrepancy.height),
+        "n_gold": per_discrepancy.height,
+        "per_type": per_type,
+    }
 
 
 # ---- cleaning -------------------------------------------------------------------------
@@ -288,7 +325,11 @@ def _visible(text: str, start: int, end: int) -> list[int]:
 
 def cleaning_scores(cleaned: Mapping[str, str], gold: Gold) -> dict[str, Any]:
     """Boilerplate removed, entity mentions preserved, extraction artifacts remaining (character shares)."""
-    kept = {article_id: kept_characters(gold.texts[article_id], text) for article_id, text in cleaned.items() if article_id in gold.texts}
+    kept = {
+        article_id: kept_characters(gold.texts[article_id], text)
+        for article_id, text in cleaned.items()
+        if article_id in gold.texts
+    }
     missing = [article_id for article_id in gold.article_ids if article_id not in kept]
     for article_id in missing:  # no cleaned text: nothing was removed (and the integrity suite fails)
         kept[article_id] = bytearray(b"\x01" * len(gold.texts[article_id]))
@@ -354,8 +395,15 @@ def metric_names(task: str) -> tuple[str, ...]:
     """Every column of the task's metrics table, in a fixed order (gates may name any of them)."""
     if task == "cleaning":
         return (
-            "boilerplate_removed", "entities_preserved", "artifacts_remaining", "artifacts_remaining_count",
-            "n_boilerplate_spans", "n_boilerplate_chars", "n_entity_mentions", "n_artifact_spans", "n_articles_missing",
+            "boilerplate_removed",
+            "entities_preserved",
+            "artifacts_remaining",
+            "artifacts_remaining_count",
+            "n_boilerplate_spans",
+            "n_boilerplate_chars",
+            "n_entity_mentions",
+            "n_artifact_spans",
+            "n_articles_missing",
         )
     names = ["n_predicted", "n_gold"]
     for scheme in SCHEMES:
@@ -381,7 +429,11 @@ def evaluate(task: str, predictions: pl.DataFrame | Mapping[str, str], gold: Gol
     predicted = _normalise(predictions, label.name)
     gold_spans = gold.spans(task)
     names = label_set(task)
-    scores_gold = gold_spans.unique(["article_id", "start", "end", "label"], maintain_order=True) if task == "discrepancies" else gold_spans
+    scores_gold = (
+        gold_spans.unique(["article_id", "start", "end", "label"], maintain_order=True)
+        if task == "discrepancies"
+        else gold_spans
+    )
     detail = span_scores(predicted, scores_gold, names)
     table: dict[str, float | int | None] = {"n_predicted": detail["n_predicted"], "n_gold": detail["n_gold"]}
     for scheme, scores in detail["schemes"].items():

@@ -34,10 +34,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TASK=FILE",
         help="validate FILE as TASK predictions (entities, temporal, discrepancies, cleaning); repeatable",
     )
-    group.addoption("--diplonews-thresholds", metavar="FILE", default=None, help="JSON file overriding quality-gate thresholds")
-    group.addoption("--diplonews-dataset", metavar="DIR", default=None, help="dataset folder (default: the installed dataset)")
-    group.addoption("--diplonews-report-dir", metavar="DIR", default=None, help="write the JSON result and Data Docs here")
-    parser.addini("diplonews_predictions", "TASK=FILE lines validated as with --diplonews-predictions", type="linelist", default=[])
+    group.addoption(
+        "--diplonews-thresholds", metavar="FILE", default=None, help="JSON file overriding quality-gate thresholds"
+    )
+    group.addoption(
+        "--diplonews-dataset", metavar="DIR", default=None, help="dataset folder (default: the installed dataset)"
+    )
+    group.addoption(
+        "--diplonews-report-dir", metavar="DIR", default=None, help="write the JSON result and Data Docs here"
+    )
+    parser.addini(
+        "diplonews_predictions",
+        "TASK=FILE lines validated as with --diplonews-predictions",
+        type="linelist",
+        default=[],
+    )
 
 
 def _options(config: pytest.Config) -> dict[str, Any]:
@@ -103,7 +114,9 @@ def _requested(config: pytest.Config) -> Iterator[tuple[str, Path]]:
     for entry in entries:
         task, separator, file_name = str(entry).partition("=")
         if not separator or task not in TASKS or not file_name:
-            raise pytest.UsageError(f"--diplonews-predictions {entry!r}: expected TASK=FILE with TASK one of {', '.join(TASKS)}")
+            raise pytest.UsageError(
+                f"--diplonews-predictions {entry!r}: expected TASK=FILE with TASK one of {', '.join(TASKS)}"
+            )
         yield task, Path(file_name)
 
 

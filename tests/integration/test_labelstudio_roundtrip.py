@@ -74,7 +74,12 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         nonlocal stopped
         if not stopped:
             stopped = True
-            subprocess.run(["bash", str(SCRIPT), "stop", "--data-dir", str(data_dir)], capture_output=True, timeout=120, check=False)
+            subprocess.run(
+                ["bash", str(SCRIPT), "stop", "--data-dir", str(data_dir)],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
 
     # Stop the server even when the session ends by SIGTERM or the interpreter exits early.
     atexit.register(stop)
@@ -85,8 +90,23 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
-    command = ["bash", str(SCRIPT), "start", "--port", str(port), "--data-dir", str(data_dir), "--username", ADMIN,
-               "--password", secrets.token_hex(10), "--token", token, "--timeout", "300"]
+    command = [
+        "bash",
+        str(SCRIPT),
+        "start",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--username",
+        ADMIN,
+        "--password",
+        secrets.token_hex(10),
+        "--token",
+        token,
+        "--timeout",
+        "300",
+    ]
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=1500, check=False)
     except subprocess.TimeoutExpired:
@@ -94,8 +114,12 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         pytest.fail("scripts/label_studio.sh start did not finish in 25 minutes")
     try:
         if run.returncode == 4:
-            pytest.skip(f"Label Studio could not be installed here (scripts/label_studio.sh exit 4): {run.stderr[-800:]}")
-        assert run.returncode == 0, f"scripts/label_studio.sh start failed ({run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}"
+            pytest.skip(
+                f"Label Studio could not be installed here (scripts/label_studio.sh exit 4): {run.stderr[-800:]}"
+            )
+        assert run.returncode == 0, (
+            f"scripts/label_studio.sh start failed ({run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}"
+        )
         url = f"http://127.0.0.1:{port}"
         assert f"export LABEL_STUDIO_URL={url}" in run.stdout and f"export LABEL_STUDIO_API_KEY={token}" in run.stdout
         yield {"url": url, "token": token, "port": port, "data_dir": data_dir}
@@ -117,7 +141,9 @@ def _assert_same(expected: AnnotationSet, actual: AnnotationSet) -> None:
     assert sorted(actual.articles, key=lambda r: r["id"]) == sorted(expected.articles, key=lambda r: r["id"])
     assert actual.catalog == expected.catalog
     for table, key in KEYS.items():
-        assert sorted(actual.tables[table], key=lambda r: r[key]) == sorted(expected.tables[table], key=lambda r: r[key]), table
+        assert sorted(actual.tables[table], key=lambda r: r[key]) == sorted(
+            expected.tables[table], key=lambda r: r[key]
+        ), table
 
 
 def _project_id(server: ls.Server, title: str) -> int:
@@ -140,8 +166,13 @@ def _submit(server: ls.Server, task_id: int, result: list[dict[str, Any]], user_
 
 
 def test_server_answers_on_loopback_only(label_studio: dict[str, Any]) -> None:
-    status = subprocess.run(["bash", str(SCRIPT), "status", "--data-dir", str(label_studio["data_dir"])],
-                            capture_output=True, text=True, timeout=60, check=False)
+    status = subprocess.run(
+        ["bash", str(SCRIPT), "status", "--data-dir", str(label_studio["data_dir"])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert status.returncode == 0 and label_studio["url"] in status.stdout
     addresses = _listening_addresses(label_studio["port"])
     if not addresses:
@@ -166,12 +197,28 @@ def test_gold_round_trip_through_the_server(server_env: ls.Server, project: Path
     assert build.compile_dataset(project).files == before
 
 
-def test_emoji_fixture_two_annotators(server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_emoji_fixture_two_annotators(
+    server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Pre-annotations accepted by one annotator and edited by another: both come back exactly."""
     raw = read_raw_articles(FIXTURE / "raw")
     gold = load_annotations(FIXTURE / "gold", raw, require_pins=True)
     title = "emoji fixture"
-    assert cli.main(["labelstudio", "push", "--project", title, "--from", str(FIXTURE / "gold"), "--raw-dir", str(FIXTURE / "raw")]) == EXIT_OK
+    assert (
+        cli.main(
+            [
+                "labelstudio",
+                "push",
+                "--project",
+                title,
+                "--from",
+                str(FIXTURE / "gold"),
+                "--raw-dir",
+                str(FIXTURE / "raw"),
+            ]
+        )
+        == EXIT_OK
+    )
     project_id = _project_id(server_env, title)
     client = server_env.client
     admin = client.users.whoami().id
@@ -179,7 +226,10 @@ def test_emoji_fixture_two_annotators(server_env: ls.Server, tmp_path: Path, cap
 
     text = raw["900_00000000000000e1"].text
     start = text.index("Secretary of State")
-    new_value = {"start": ls.codepoints_to_utf16(text, start), "end": ls.codepoints_to_utf16(text, start + len("Secretary of State"))}
+    new_value = {
+        "start": ls.codepoints_to_utf16(text, start),
+        "end": ls.codepoints_to_utf16(text, start + len("Secretary of State")),
+    }
     assert new_value["start"] == start + 6  # six non-BMP characters before it: 🇨🇳 🤝 🇺🇸 😀
     for article_id, (task_id, result) in _predictions(server_env, project_id).items():
         _submit(server_env, task_id, result, admin)
@@ -190,15 +240,35 @@ def test_emoji_fixture_two_annotators(server_env: ls.Server, tmp_path: Path, cap
                     item["value"]["labels"] = ["LOC"]
             edited = [item for item in edited if item.get("id") != "900-t04" and item.get("to_id") != "900-t04"]
             edited += [
-                {"id": "nEw_Reg-01", "from_name": "entity", "to_name": "text", "type": "labels",
-                 "value": {**new_value, "text": "Secretary of State", "labels": ["ORG"]}},
-                {"id": "nEw_Reg-01", "from_name": "entity_id", "to_name": "text", "type": "textarea", "value": {**new_value, "text": ["us_secretary_of_state"]}},
-                {"id": "nEw_Reg-01", "from_name": "canonical_name", "to_name": "text", "type": "textarea", "value": {**new_value, "text": ["US Secretary of State"]}},
+                {
+                    "id": "nEw_Reg-01",
+                    "from_name": "entity",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {**new_value, "text": "Secretary of State", "labels": ["ORG"]},
+                },
+                {
+                    "id": "nEw_Reg-01",
+                    "from_name": "entity_id",
+                    "to_name": "text",
+                    "type": "textarea",
+                    "value": {**new_value, "text": ["us_secretary_of_state"]},
+                },
+                {
+                    "id": "nEw_Reg-01",
+                    "from_name": "canonical_name",
+                    "to_name": "text",
+                    "type": "textarea",
+                    "value": {**new_value, "text": ["US Secretary of State"]},
+                },
             ]
         _submit(server_env, task_id, edited, second)
 
     out = tmp_path / "labelstudio"
-    assert cli.main(["labelstudio", "pull", "--project", title, "--raw-dir", str(FIXTURE / "raw"), "--out", str(out)]) == EXIT_OK
+    assert (
+        cli.main(["labelstudio", "pull", "--project", title, "--raw-dir", str(FIXTURE / "raw"), "--out", str(out)])
+        == EXIT_OK
+    )
     assert sorted(p.name for p in out.iterdir()) == ["admin-diplonews-test", "second-annotator-example-org"]
     _assert_same(gold, load_annotations(out / "admin-diplonews-test", raw, require_pins=True))
 
@@ -209,7 +279,10 @@ def test_emoji_fixture_two_annotators(server_env: ls.Server, tmp_path: Path, cap
     assert edited_set.catalog["us_secretary_of_state"]["canonical_name"] == "US Secretary of State"
     assert "900-t04" not in {r["timex_id"] for r in edited_set.tables["temporal"]}
     d104 = next(r for r in edited_set.tables["discrepancies"] if r["discrepancy_id"] == "d104")
-    assert [s["text"] for s in d104["spans"]] == ["seven hours", "more than five hours"]  # the discrepancy keeps its spans
+    assert [s["text"] for s in d104["spans"]] == [
+        "seven hours",
+        "more than five hours",
+    ]  # the discrepancy keeps its spans
 
     folders = [str(out / "admin-diplonews-test"), str(out / "second-annotator-example-org")]
     capsys.readouterr()
@@ -218,16 +291,32 @@ def test_emoji_fixture_two_annotators(server_env: ls.Server, tmp_path: Path, cap
     assert "| entities | label_agreement | 0.917 |" in table  # 11 of 12 exact matches keep their label
     assert "| temporal | span_f1_exact | 0.923 |" in table  # 6 matched of 7 + 6
     adjudication = tmp_path / "adjudication"
-    assert cli.main(["labelstudio", "adjudicate", *folders, "--raw-dir", str(FIXTURE / "raw"), "--out", str(adjudication)]) == EXIT_OK
-    worklist = [json.loads(line) for line in (adjudication / "disagreements.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (
+        cli.main(["labelstudio", "adjudicate", *folders, "--raw-dir", str(FIXTURE / "raw"), "--out", str(adjudication)])
+        == EXIT_OK
+    )
+    worklist = [
+        json.loads(line) for line in (adjudication / "disagreements.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert sorted((item["layer"], item["start"]) for item in worklist) == sorted(
         [("entities", text.index("Beijing")), ("entities", start), ("temporal", text.index("seven hours"))]
     )
 
 
-def test_repush_keeps_annotations_and_refuses_a_changed_text(server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_repush_keeps_annotations_and_refuses_a_changed_text(
+    server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     title = "repush"
-    args = ["labelstudio", "push", "--project", title, "--from", str(FIXTURE / "gold"), "--raw-dir", str(FIXTURE / "raw")]
+    args = [
+        "labelstudio",
+        "push",
+        "--project",
+        title,
+        "--from",
+        str(FIXTURE / "gold"),
+        "--raw-dir",
+        str(FIXTURE / "raw"),
+    ]
     assert cli.main(args) == EXIT_OK
     project_id = _project_id(server_env, title)
     admin = server_env.client.users.whoami().id
@@ -249,18 +338,40 @@ def test_repush_keeps_annotations_and_refuses_a_changed_text(server_env: ls.Serv
     path = raw_dir / "901_00000000000000e2.txt"
     path.write_text(path.read_text(encoding="utf-8") + "Appended later.\n", encoding="utf-8")
     lines = [json.loads(line) for line in (gold_dir / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
-    (gold_dir / "articles.jsonl").write_text("".join(json.dumps({k: v for k, v in r.items() if k != "sha256"}) + "\n" for r in lines), encoding="utf-8")
+    (gold_dir / "articles.jsonl").write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "sha256"}) + "\n" for r in lines), encoding="utf-8"
+    )
     capsys.readouterr()
-    assert cli.main(["labelstudio", "push", "--project", title, "--from", str(gold_dir), "--raw-dir", str(raw_dir)]) == EXIT_UNUSABLE
+    assert (
+        cli.main(["labelstudio", "push", "--project", title, "--from", str(gold_dir), "--raw-dir", str(raw_dir)])
+        == EXIT_UNUSABLE
+    )
     assert "the task holds a different text of this article" in capsys.readouterr().err
     after = {task["data"]["article_id"]: task for task in ls.export_project(server_env, project_id)}
     assert after["901_00000000000000e2"]["data"]["text"] == export["901_00000000000000e2"]["data"]["text"]
 
 
-def test_pull_refuses_a_shifted_region_and_writes_nothing(server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pull_refuses_a_shifted_region_and_writes_nothing(
+    server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     title = "shifted"
-    assert cli.main(["labelstudio", "push", "--project", title, "--from", str(FIXTURE / "gold"), "--raw-dir", str(FIXTURE / "raw"),
-                     "--preannotate", "metadata"]) == EXIT_OK
+    assert (
+        cli.main(
+            [
+                "labelstudio",
+                "push",
+                "--project",
+                title,
+                "--from",
+                str(FIXTURE / "gold"),
+                "--raw-dir",
+                str(FIXTURE / "raw"),
+                "--preannotate",
+                "metadata",
+            ]
+        )
+        == EXIT_OK
+    )
     project_id = _project_id(server_env, title)
     admin = server_env.client.users.whoami().id
     raw = read_raw_articles(FIXTURE / "raw")
@@ -268,24 +379,52 @@ def test_pull_refuses_a_shifted_region_and_writes_nothing(server_env: ls.Server,
         if article_id == "900_00000000000000e1":
             text = raw[article_id].text
             start = text.index("Beijing")  # a code-point offset sent where UTF-16 units are expected
-            result = [*result, {"id": "bad-1", "from_name": "entity", "to_name": "text", "type": "labels",
-                                "value": {"start": start, "end": start + 7, "text": "Beijing", "labels": ["GPE"]}},
-                      {"id": "bad-1", "from_name": "entity_id", "to_name": "text", "type": "textarea",
-                       "value": {"start": start, "end": start + 7, "text": ["beijing"]}}]
+            result = [
+                *result,
+                {
+                    "id": "bad-1",
+                    "from_name": "entity",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {"start": start, "end": start + 7, "text": "Beijing", "labels": ["GPE"]},
+                },
+                {
+                    "id": "bad-1",
+                    "from_name": "entity_id",
+                    "to_name": "text",
+                    "type": "textarea",
+                    "value": {"start": start, "end": start + 7, "text": ["beijing"]},
+                },
+            ]
         _submit(server_env, task_id, result, admin)
     out = tmp_path / "out"
     capsys.readouterr()
-    assert cli.main(["labelstudio", "pull", "--project", title, "--raw-dir", str(FIXTURE / "raw"), "--out", str(out)]) == EXIT_UNUSABLE
+    assert (
+        cli.main(["labelstudio", "pull", "--project", title, "--raw-dir", str(FIXTURE / "raw"), "--out", str(out)])
+        == EXIT_UNUSABLE
+    )
     err = capsys.readouterr().err
-    assert "region 'bad-1': error: field 'text': region text 'Beijing' does not match article 900_00000000000000e1[" in err
+    assert (
+        "region 'bad-1': error: field 'text': region text 'Beijing' does not match article 900_00000000000000e1[" in err
+    )
     assert "nothing was written" in err
     assert not out.exists() or not any(out.iterdir())
 
 
 def test_stop_is_idempotent_for_an_unknown_data_dir(tmp_path: Path) -> None:
-    run = subprocess.run(["bash", str(SCRIPT), "stop", "--data-dir", str(tmp_path / "never-started")],
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        ["bash", str(SCRIPT), "stop", "--data-dir", str(tmp_path / "never-started")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0 and "not running" in run.stderr
-    status = subprocess.run(["bash", str(SCRIPT), "status", "--data-dir", str(tmp_path / "never-started")],
-                            capture_output=True, text=True, timeout=60, check=False)
+    status = subprocess.run(
+        ["bash", str(SCRIPT), "status", "--data-dir", str(tmp_path / "never-started")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert status.returncode == 3

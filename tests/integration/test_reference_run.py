@@ -62,14 +62,40 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         "cleaning": _write(gold_predictions("cleaning", DATASET), work / "cleaning.jsonl"),
     }
     commands = {"dataset": ["validate"]}
-    commands |= {f"gold-{task}": ["validate", "--task", task, "--predictions", str(path)] for task, path in reference.items()}
     commands |= {
-        "shifted-offsets": ["validate", "--task", "entities", "--predictions", str(BROKEN / "entities_shifted_offsets.jsonl")],
-        "unknown-label": ["validate", "--task", "entities", "--predictions", str(BROKEN / "entities_unknown_label.jsonl")],
-        "missing-column": ["validate", "--task", "entities", "--predictions", str(BROKEN / "entities_missing_column.csv")],
+        f"gold-{task}": ["validate", "--task", task, "--predictions", str(path)] for task, path in reference.items()
+    }
+    commands |= {
+        "shifted-offsets": [
+            "validate",
+            "--task",
+            "entities",
+            "--predictions",
+            str(BROKEN / "entities_shifted_offsets.jsonl"),
+        ],
+        "unknown-label": [
+            "validate",
+            "--task",
+            "entities",
+            "--predictions",
+            str(BROKEN / "entities_unknown_label.jsonl"),
+        ],
+        "missing-column": [
+            "validate",
+            "--task",
+            "entities",
+            "--predictions",
+            str(BROKEN / "entities_missing_column.csv"),
+        ],
         "bad-json": ["validate", "--task", "entities", "--predictions", str(BROKEN / "entities_bad_json.jsonl")],
         "bad-timex": ["validate", "--task", "temporal", "--predictions", str(BROKEN / "temporal_bad_value.jsonl")],
-        "keeps-boilerplate": ["validate", "--task", "cleaning", "--predictions", str(BROKEN / "cleaning_keeps_boilerplate.jsonl")],
+        "keeps-boilerplate": [
+            "validate",
+            "--task",
+            "cleaning",
+            "--predictions",
+            str(BROKEN / "cleaning_keeps_boilerplate.jsonl"),
+        ],
     }
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     processes = {}
@@ -77,7 +103,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         folder = work / name
         folder.mkdir()
         processes[name] = subprocess.Popen(
-            [*DIPLONEWS, *command, "--report-dir", "reports"], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [*DIPLONEWS, *command, "--report-dir", "reports"],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
     out = {}
     for name, process in processes.items():
@@ -154,9 +185,13 @@ def test_a_value_outside_the_timex_grammar_fails(runs: dict[str, Run]) -> None:
 
 def test_a_cleaning_output_that_keeps_boilerplate_fails_its_gate(runs: dict[str, Run]) -> None:
     discrepancies = pq.read_table(DATASET / paths.DATA_FILE_TEMPLATE.format(config="discrepancies")).to_pylist()
-    assert any(row["type"] == "boilerplate" for row in discrepancies), "the gold marks no boilerplate: this test would prove nothing"
+    assert any(row["type"] == "boilerplate" for row in discrepancies), (
+        "the gold marks no boilerplate: this test would prove nothing"
+    )
     run = runs["keeps-boilerplate"]
     assert run.returncode == EXIT_FAILED
-    assert re.search(r"^  gate\s+gate\.min_boilerplate_removed\s+FAIL 0\.000 \(gate >= 0\.900\)$", run.stdout, re.M), run.stdout
+    assert re.search(r"^  gate\s+gate\.min_boilerplate_removed\s+FAIL 0\.000 \(gate >= 0\.900\)$", run.stdout, re.M), (
+        run.stdout
+    )
     result = json.loads((run.report_dir / "predictions_cleaning.json").read_text("utf-8"))
     assert result["metrics"]["boilerplate_removed"] == 0.0 and result["metrics"]["entities_preserved"] == 1.0

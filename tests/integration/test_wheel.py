@@ -19,12 +19,25 @@ print(diplonews.DATASET_PATH, entities.num_rows, articles.num_rows)
 
 def test_installed_wheel_exposes_the_dataset(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)], check=True, timeout=300
+    )
     (wheel,) = wheels.glob("diplonews-*.whl")
     target = tmp_path / "target"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True, timeout=300)
-    env = {**os.environ, "PYTHONPATH": str(target), "HF_DATASETS_OFFLINE": "1", "HF_DATASETS_CACHE": str(tmp_path / "cache")}
-    run = subprocess.run([sys.executable, "-c", SNIPPET], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(target),
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_DATASETS_CACHE": str(tmp_path / "cache"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", SNIPPET], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     path, n_entities, n_articles = run.stdout.split()
     assert path.startswith(str(target)) and path.endswith("_dataset")

@@ -37,7 +37,9 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
         help='JSON file overriding quality-gate thresholds ({"min_strict_micro_f1": 0.8}), or an edited copy of expectations/gates_<task>.json',
     )  # fmt: skip
     parser.add_argument("--dataset", type=Path, help="dataset folder (default: the installed dataset)")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="where the JSON result and Data Docs go")
+    parser.add_argument(
+        "--report-dir", type=Path, default=Path("reports"), help="where the JSON result and Data Docs go"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
     parser.set_defaults(handler=commands.validate)
 
@@ -53,13 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=commands.build)
 
     verify = sub.add_parser("verify", help="check dataset/ against MANIFEST.json")
-    verify.add_argument("--dataset", type=Path, help="dataset folder (default: the installed dataset, or <root>/dataset with --root)")
+    verify.add_argument(
+        "--dataset", type=Path, help="dataset folder (default: the installed dataset, or <root>/dataset with --root)"
+    )
     verify.set_defaults(handler=commands.verify)
 
     _add_validate(sub)
 
     agreement = sub.add_parser("agreement", help="inter-annotator agreement per layer between annotation folders")
-    agreement.add_argument("folders", nargs="+", type=Path, help="two or more annotation folders (annotations/passes/*)")
+    agreement.add_argument(
+        "folders", nargs="+", type=Path, help="two or more annotation folders (annotations/passes/*)"
+    )
     agreement.add_argument("--json", type=Path, help="also write the figures as JSON")
     agreement.set_defaults(handler=commands.agreement)
 

@@ -45,7 +45,9 @@ def build(args: argparse.Namespace) -> int:
         return EXIT_OK
     changed = build_module.write(root, result)
     print(result.summary())
-    print(f"wrote {len(changed)} changed file(s) to {display_path(root / 'dataset')}" if changed else "dataset/ unchanged")
+    print(
+        f"wrote {len(changed)} changed file(s) to {display_path(root / 'dataset')}" if changed else "dataset/ unchanged"
+    )
     for relative in changed:
         print(f"  {relative}")
     return EXIT_OK
@@ -73,12 +75,24 @@ def validate(args: argparse.Namespace) -> int:
 
     if args.task is None:
         if args.predictions is not None or args.thresholds is not None:
-            raise DiplonewsError(Problem("usage", "--predictions and --thresholds need --task", hint=f"--task {{{','.join(schema.TASKS)}}}"))
+            raise DiplonewsError(
+                Problem(
+                    "usage", "--predictions and --thresholds need --task", hint=f"--task {{{','.join(schema.TASKS)}}}"
+                )
+            )
         result = validate_dataset(args.dataset, report_dir=args.report_dir)
     else:
         if args.predictions is None:
-            raise DiplonewsError(Problem("usage", f"--task {args.task} needs --predictions FILE", hint="a .jsonl, .csv or .parquet file, one prediction per row"))
-        result = validate_predictions(args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds, report_dir=args.report_dir)
+            raise DiplonewsError(
+                Problem(
+                    "usage",
+                    f"--task {args.task} needs --predictions FILE",
+                    hint="a .jsonl, .csv or .parquet file, one prediction per row",
+                )
+            )
+        result = validate_predictions(
+            args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds, report_dir=args.report_dir
+        )
     if result.problems:
         _print_problems(result.problems, result.problems_total)
         for name, path in result.report_files.items():

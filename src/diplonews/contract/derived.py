@@ -17,7 +17,11 @@ ARTICLE_IDS = "article_ids"  # expectation parameter: the ids of the dataset's a
 # Curator bounds on the dataset: rows per article, per 1,000 code points of its text,
 # and how long a single mention may be. Wide on purpose: they catch a duplicated import
 # or a layer dropped for one article, not a normal article.
-ROWS_PER_ARTICLE: dict[str, tuple[int, int]] = {"entities": (1, 400), "temporal": (1, 100), "discrepancy_spans": (0, 100)}
+ROWS_PER_ARTICLE: dict[str, tuple[int, int]] = {
+    "entities": (1, 400),
+    "temporal": (1, 100),
+    "discrepancy_spans": (0, 100),
+}
 ROWS_PER_1K_CHARS_MAX: dict[str, float] = {"entities": 80.0, "temporal": 20.0, "discrepancy_spans": 25.0}
 MAX_SPAN_TEXT_CHARS: dict[str, int] = {"entities": 120, "temporal": 120}
 MAX_SURFACE_ERROR_SHARE = 0.5
@@ -38,7 +42,10 @@ DERIVED: dict[str, dict[str, str]] = {
         **{f"_n_{layer}": f"rows of {layer} in this article" for layer in ROWS_PER_ARTICLE},
         **{f"_{layer}_per_1k_chars": f"rows of {layer} per 1,000 code points of text" for layer in ROWS_PER_ARTICLE},
     },
-    "dataset_entities": {**_SPAN_DERIVED, "_overlaps_previous": "the span overlaps an earlier span of the same article"},
+    "dataset_entities": {
+        **_SPAN_DERIVED,
+        "_overlaps_previous": "the span overlaps an earlier span of the same article",
+    },
     "dataset_temporal": {
         **_SPAN_DERIVED,
         "_overlaps_previous": "the span overlaps an earlier span of the same article",
@@ -52,5 +59,3 @@ DERIVED: dict[str, dict[str, str]] = {
     **{f"predictions_{task}": dict(_SPAN_DERIVED) for task in schema.TASKS if schema.PREDICTION_TABLES[task].spans},
     "predictions_cleaning": {},
 }
-
-

@@ -41,67 +41,139 @@ class Code:
 # (`diplonews codes --markdown`); a test fails when a code is used but not listed here.
 CODES: dict[str, Code] = {
     # files and formats
-    "file-not-found": Code("the path does not exist", "check the path (relative paths start from the working directory)"),
-    "not-a-file": Code("the path is a directory, a FIFO, a device or a symlink loop, not a regular file", "pass a regular file"),
-    "unreadable-file": Code("the file exists but cannot be read (permissions, I/O error)", "check the file's permissions"),
+    "file-not-found": Code(
+        "the path does not exist", "check the path (relative paths start from the working directory)"
+    ),
+    "not-a-file": Code(
+        "the path is a directory, a FIFO, a device or a symlink loop, not a regular file", "pass a regular file"
+    ),
+    "unreadable-file": Code(
+        "the file exists but cannot be read (permissions, I/O error)", "check the file's permissions"
+    ),
     "file-too-large": Code("the file is over the size limit", "split the file"),
-    "empty-file": Code("the file has no bytes, or only blank lines", "an empty output is almost always a failed export: check the producer"),
+    "empty-file": Code(
+        "the file has no bytes, or only blank lines",
+        "an empty output is almost always a failed export: check the producer",
+    ),
     "bom": Code("the file starts with a UTF-8 byte-order mark", "save the file as UTF-8 without BOM"),
     "not-utf8": Code("the file is not valid UTF-8 (UTF-16 and Latin-1 are refused)", "re-encode the file as UTF-8"),
     "crlf": Code("a line ends with CR (Windows or old Mac line ends)", "convert line ends to LF"),
     "malformed-json": Code("a line is not valid JSON (or repeats a key)", "each JSONL line must be one JSON object"),
     "not-an-object": Code("a JSON value is not the object (or list) expected there", "write one JSON object per line"),
     "unknown-format": Code("the file's extension is not a supported format", "use .jsonl, .csv or .parquet"),
-    "unreadable-csv": Code("the CSV file cannot be parsed (delimiter, quoting, header)", "write a comma-separated file with a header line"),
+    "unreadable-csv": Code(
+        "the CSV file cannot be parsed (delimiter, quoting, header)", "write a comma-separated file with a header line"
+    ),
     "unreadable-parquet": Code("the Parquet file cannot be read", "rewrite the file with pyarrow, polars or pandas"),
     "no-rows": Code("the input has no rows", "an empty output is almost always a failed export"),
     # fields and values
-    "missing-field": Code("a required field (column) is absent", "add the field; write null where it has no value and null is allowed"),
+    "missing-field": Code(
+        "a required field (column) is absent", "add the field; write null where it has no value and null is allowed"
+    ),
     "unknown-field": Code("a field (column) the contract does not have", "remove it, or check its spelling"),
-    "type-error": Code("a value (or column) has the wrong type", "write the type the contract gives (diplonews gates / README: formats)"),
+    "type-error": Code(
+        "a value (or column) has the wrong type",
+        "write the type the contract gives (diplonews gates / README: formats)",
+    ),
     "null-value": Code("a null where the contract allows none", "every row needs a value here"),
-    "out-of-range": Code("a number outside the range the contract allows", "offsets are non-negative code points; thresholds lie in [0, 1]"),
-    "bad-format": Code("a string does not match the pattern the contract gives", "see the column's pattern in the contract"),
+    "out-of-range": Code(
+        "a number outside the range the contract allows",
+        "offsets are non-negative code points; thresholds lie in [0, 1]",
+    ),
+    "bad-format": Code(
+        "a string does not match the pattern the contract gives", "see the column's pattern in the contract"
+    ),
     "empty-value": Code("an empty or whitespace-only string", "write the value, or null where allowed"),
     "unknown-label": Code("a label outside the contract's label set", "use one of the labels listed in the hint"),
     "duplicate-id": Code("an id (or key) used twice", "ids are unique within their table"),
     "duplicate-row": Code("two rows say the same thing (same span and label)", "remove the duplicate"),
-    "unknown-article": Code("an article id that the dataset (or --articles) does not have", "use an id of the articles table"),
+    "unknown-article": Code(
+        "an article id that the dataset (or --articles) does not have", "use an id of the articles table"
+    ),
     "unknown-entity": Code("an entity_id that is not in the entity catalog", "add the entity to entity_catalog.jsonl"),
     "missing-article": Code("an article with no row where one is required", "add one row per article"),
     # spans and rules
-    "span-out-of-range": Code("the span is empty, reversed or outside its article", "0 <= start < end <= len(text), in code points"),
-    "span-mismatch": Code("text != article[start:end]", "offsets are Python code points into the raw text, end exclusive; the hint says where the text occurs"),
-    "span-not-found": Code("the span's text does not occur in its article", "copy the text exactly from the raw article"),
-    "span-ambiguous": Code("the span's text occurs several times and nothing says which", 'add "occurrence": N (1-based) or "start"'),
-    "span-overlap": Code("two spans of one article in one layer overlap", "layers hold non-overlapping spans: keep the longer or split"),
-    "anchor-unresolved": Code("a timex anchor is neither 'dct', null, nor another timex of the article", "anchor to 'dct' or to an existing timex_id"),
-    "timex-grammar": Code("a TIMEX3 value that does not follow the grammar of its type", "see GUIDELINES.md section 2.4"),
-    "scope-mismatch": Code("intra_document spans in several articles, or cross_document spans in one", "fix the scope or the spans"),
-    "raw-file-changed": Code("a raw article's bytes differ from the sha256 the annotations pin", "restore the raw file; raw files are byte-exact copies"),
+    "span-out-of-range": Code(
+        "the span is empty, reversed or outside its article", "0 <= start < end <= len(text), in code points"
+    ),
+    "span-mismatch": Code(
+        "text != article[start:end]",
+        "offsets are Python code points into the raw text, end exclusive; the hint says where the text occurs",
+    ),
+    "span-not-found": Code(
+        "the span's text does not occur in its article", "copy the text exactly from the raw article"
+    ),
+    "span-ambiguous": Code(
+        "the span's text occurs several times and nothing says which", 'add "occurrence": N (1-based) or "start"'
+    ),
+    "span-overlap": Code(
+        "two spans of one article in one layer overlap", "layers hold non-overlapping spans: keep the longer or split"
+    ),
+    "anchor-unresolved": Code(
+        "a timex anchor is neither 'dct', null, nor another timex of the article",
+        "anchor to 'dct' or to an existing timex_id",
+    ),
+    "timex-grammar": Code(
+        "a TIMEX3 value that does not follow the grammar of its type", "see GUIDELINES.md section 2.4"
+    ),
+    "scope-mismatch": Code(
+        "intra_document spans in several articles, or cross_document spans in one", "fix the scope or the spans"
+    ),
+    "raw-file-changed": Code(
+        "a raw article's bytes differ from the sha256 the annotations pin",
+        "restore the raw file; raw files are byte-exact copies",
+    ),
     "missing-pin": Code("an article line has no sha256 pin of its raw file", "add the sha256 the hint gives"),
     "expectation-failed": Code("a GX expectation or pandera check failed on usable data", "see the failing examples"),
-    "gate-failed": Code("a quality-gate metric is below (or above) its threshold", "improve the model, or change the threshold deliberately"),
-    "regression": Code("a metric dropped by more than the tolerance against the baseline report", "find what changed between the two runs"),
+    "gate-failed": Code(
+        "a quality-gate metric is below (or above) its threshold",
+        "improve the model, or change the threshold deliberately",
+    ),
+    "regression": Code(
+        "a metric dropped by more than the tolerance against the baseline report",
+        "find what changed between the two runs",
+    ),
     # dataset folders, builds and manifests
-    "stale-file": Code("a generated file differs from what its generator writes now", "run the generator named in the message and commit the result"),
+    "stale-file": Code(
+        "a generated file differs from what its generator writes now",
+        "run the generator named in the message and commit the result",
+    ),
     "leftover-file": Code("a file that the build does not produce", "delete it or rebuild"),
     "missing-file": Code("a file the dataset or a generator needs is absent", "run `diplonews build`"),
-    "manifest-mismatch": Code("a file's sha256 differs from MANIFEST.json", "rebuild with `diplonews build`, or restore the file"),
+    "manifest-mismatch": Code(
+        "a file's sha256 differs from MANIFEST.json", "rebuild with `diplonews build`, or restore the file"
+    ),
     "manifest-invalid": Code("MANIFEST.json is unreadable or malformed", "rebuild with `diplonews build`"),
     "version-mismatch": Code("the dataset was built by another diplonews version", "rebuild with this version"),
     # thresholds, suites, options
-    "unknown-threshold": Code("a threshold name that is no min_/max_ of a known metric", "run `diplonews gates --task T` for the names"),
-    "bad-threshold": Code("a threshold that is not a finite number in range", "write a number; F1, recall and shares lie in [0, 1]"),
-    "bad-suite": Code("a GX suite that cannot be used (unknown expectation type, undefined $PARAMETER, no expectations)", "start from a copy of the shipped suite"),
+    "unknown-threshold": Code(
+        "a threshold name that is no min_/max_ of a known metric", "run `diplonews gates --task T` for the names"
+    ),
+    "bad-threshold": Code(
+        "a threshold that is not a finite number in range", "write a number; F1, recall and shares lie in [0, 1]"
+    ),
+    "bad-suite": Code(
+        "a GX suite that cannot be used (unknown expectation type, undefined $PARAMETER, no expectations)",
+        "start from a copy of the shipped suite",
+    ),
     "usage": Code("options that do not go together, or a missing option", "see `diplonews <command> --help`"),
     "missing-dependency": Code("an optional package is not installed", "install the extra the message names"),
-    "not-writable": Code("an output path cannot be written (read-only, a file where a folder belongs, disk full)", "choose another --report-dir / --out, or free space"),
+    "not-writable": Code(
+        "an output path cannot be written (read-only, a file where a folder belongs, disk full)",
+        "choose another --report-dir / --out, or free space",
+    ),
     "locked": Code("another diplonews process is writing the same folder", "wait for it, or use another folder"),
-    "needs-checkout": Code("the command works on a source checkout, not on an installed package", "run it from a clone of the repository"),
+    "needs-checkout": Code(
+        "the command works on a source checkout, not on an installed package", "run it from a clone of the repository"
+    ),
     # Label Studio
-    "server-error": Code("the Label Studio server refused or failed a request", "check the URL, the token and the server log"),
-    "bad-export": Code("a Label Studio export does not have the shape diplonews writes and reads", "pull from a project diplonews pushed; the message names task, annotation and region"),
+    "server-error": Code(
+        "the Label Studio server refused or failed a request", "check the URL, the token and the server log"
+    ),
+    "bad-export": Code(
+        "a Label Studio export does not have the shape diplonews writes and reads",
+        "pull from a project diplonews pushed; the message names task, annotation and region",
+    ),
     "annotator-clash": Code("two annotators map to the same folder name", "rename one annotator"),
     # agreement, datasheet, internal
     "no-overlap": Code("the annotation sets share no article", "annotate at least one common article"),
@@ -214,7 +286,9 @@ def render_problems(problems: list[Problem], *, limit: int = MAX_PROBLEMS, total
     total = max(total or 0, len(problems))
     lines = [str(problem) for problem in problems[:limit]]
     if total > min(limit, len(problems)):
-        lines.append(f"... and {total - min(limit, len(problems)):,} more problems (the first {min(limit, len(problems))} are shown)")
+        lines.append(
+            f"... and {total - min(limit, len(problems)):,} more problems (the first {min(limit, len(problems))} are shown)"
+        )
     return "\n".join(lines)
 
 

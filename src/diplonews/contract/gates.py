@@ -39,7 +39,9 @@ GATES: dict[str, tuple[Gate, ...]] = {
     ),
     "discrepancies": (
         Gate("ent_type_micro_f1", "min", 0.3, "predicted spans overlap gold discrepancy spans of the same type"),
-        Gate("detection_micro_recall", "min", 0.3, "share of gold discrepancies with at least one span found (same type)"),
+        Gate(
+            "detection_micro_recall", "min", 0.3, "share of gold discrepancies with at least one span found (same type)"
+        ),
     ),
     "cleaning": (
         Gate("boilerplate_removed", "min", 0.9, "share of the gold boilerplate characters removed"),

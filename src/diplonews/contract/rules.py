@@ -111,7 +111,8 @@ def check_span(article_id: str, text: str, start: object, end: object, surface: 
 
 def articles_frame(texts: Mapping[str, str]) -> pl.DataFrame:
     return pl.DataFrame(
-        {"article_id": list(texts), "_article_text": list(texts.values())}, schema={"article_id": pl.String, "_article_text": pl.String}
+        {"article_id": list(texts), "_article_text": list(texts.values())},
+        schema={"article_id": pl.String, "_article_text": pl.String},
     ).with_columns(pl.col("_article_text").str.len_chars().cast(pl.Int64).alias("_article_n_chars"))
 
 
@@ -122,16 +123,22 @@ def span_slices(frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) ->
     the offsets are not 0 <= start < end <= length. Row order is kept.
     """
     articles = texts if isinstance(texts, pl.DataFrame) else articles_frame(texts)
-    keys = frame.select(pl.col("article_id").cast(pl.String), pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
+    keys = frame.select(
+        pl.col("article_id").cast(pl.String), pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64)
+    )
     joined = keys.join(articles, on="article_id", how="left", maintain_order="left")
     inside = (pl.col("start") >= 0) & (pl.col("start") < pl.col("end")) & (pl.col("end") <= pl.col("_article_n_chars"))
     return joined.select(
         "_article_n_chars",
-        pl.when(inside).then(pl.col("_article_text").str.slice(pl.col("start"), pl.col("end") - pl.col("start"))).alias("_text_at_span"),
+        pl.when(inside)
+        .then(pl.col("_article_text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
+        .alias("_text_at_span"),
     )
 
 
-def span_in_article(frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame, *, text_optional: bool = False) -> pl.Series:
+def span_in_article(
+    frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame, *, text_optional: bool = False
+) -> pl.Series:
     """True where the span lies in its article and its text equals the slice (null text passes when optional)."""
     sliced = span_slices(frame, texts)["_text_at_span"]
     if "text" not in frame.columns:
@@ -147,20 +154,30 @@ def overlaps_previous(frame: pl.DataFrame) -> pl.Series:
     """True where a span overlaps an earlier span (by start) of the same article: `no_overlap` fails there."""
     indexed = frame.select("article_id", "start", "end").with_row_index("_row")
     ordered = indexed.sort(["article_id", "start", "end", "_row"])
-    reach = ordered.select(pl.col("_row"), (pl.col("end").cum_max().shift(1).over("article_id") > pl.col("start")).fill_null(False).alias("_overlaps"))
+    reach = ordered.select(
+        pl.col("_row"),
+        (pl.col("end").cum_max().shift(1).over("article_id") > pl.col("start")).fill_null(False).alias("_overlaps"),
+    )
     return reach.sort("_row")["_overlaps"].alias("_overlaps_previous")
 
 
 def timex_value_ok(frame: pl.DataFrame) -> pl.Series:
     """`timex_value_grammar`: each value valid for its TIMEX3 type (null is allowed)."""
-    ok = [timex.is_valid_value(kind, value) for kind, value in zip(frame["type"].to_list(), frame["value"].to_list(), strict=True)]
+    ok = [
+        timex.is_valid_value(kind, value)
+        for kind, value in zip(frame["type"].to_list(), frame["value"].to_list(), strict=True)
+    ]
     return pl.Series("timex_value_grammar", ok, dtype=pl.Boolean)
 
 
 def anchor_resolves(frame: pl.DataFrame) -> pl.Series:
     """`anchor_resolves`: anchor is null, 'dct', or another timex_id of the same article."""
-    ids = frame.select(pl.col("article_id"), pl.col("timex_id").alias("anchor"), pl.lit(True).alias("_known")).unique(["article_id", "anchor"])
-    joined = frame.select("article_id", "anchor", "timex_id").join(ids, on=["article_id", "anchor"], how="left", maintain_order="left")
+    ids = frame.select(pl.col("article_id"), pl.col("timex_id").alias("anchor"), pl.lit(True).alias("_known")).unique(
+        ["article_id", "anchor"]
+    )
+    joined = frame.select("article_id", "anchor", "timex_id").join(
+        ids, on=["article_id", "anchor"], how="left", maintain_order="left"
+    )
     ok = (
         pl.col("anchor").is_null()
         | (pl.col("anchor") == labels.DCT_ANCHOR)
@@ -174,7 +191,9 @@ def explode_spans(frame: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.select(pl.col("spans")).with_row_index("_row").explode("spans").drop_nulls("spans").unnest("spans")
         if frame.height
-        else pl.DataFrame(schema={"_row": pl.UInt32, "article_id": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String})
+        else pl.DataFrame(
+            schema={"_row": pl.UInt32, "article_id": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String}
+        )
     )
 
 
@@ -185,7 +204,11 @@ def spans_summary(frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) 
     per_row = (
         spans.with_columns(ok.alias("_ok"))
         .group_by("_row")
-        .agg(pl.len().alias("_n_spans"), (~pl.col("_ok")).sum().alias("_n_spans_outside"), pl.col("article_id").n_unique().alias("_n_span_articles"))
+        .agg(
+            pl.len().alias("_n_spans"),
+            (~pl.col("_ok")).sum().alias("_n_spans_outside"),
+            pl.col("article_id").n_unique().alias("_n_span_articles"),
+        )
     )
     rows = pl.DataFrame({"_row": pl.arange(0, frame.height, eager=True).cast(pl.UInt32)})
     return rows.join(per_row, on="_row", how="left", maintain_order="left").select(

@@ -101,7 +101,9 @@ def _article_id(description: str = "Id of the article (the raw file's stem).") -
 def _span_columns(what: str) -> tuple[Column, ...]:
     return (
         Column("start", "int32", f"Start of the {what}: Python code-point offset into the article text.", min_value=0),
-        Column("end", "int32", f"End of the {what} (exclusive), in code points; `text == article[start:end]`.", min_value=1),
+        Column(
+            "end", "int32", f"End of the {what} (exclusive), in code points; `text == article[start:end]`.", min_value=1
+        ),
         Column("text", "string", f"The {what} exactly as it stands in the article.", non_empty=True),
     )
 
@@ -112,17 +114,50 @@ ARTICLES = Table(
     key="id",
     columns=(
         Column("id", "string", "Article id: the raw file's stem.", pattern=ARTICLE_ID_PATTERN, unique=True),
-        Column("text", "string", "The raw article: exactly the file's UTF-8 content, nothing normalised.", non_empty=True),
+        Column(
+            "text", "string", "The raw article: exactly the file's UTF-8 content, nothing normalised.", non_empty=True
+        ),
         Column("sha256", "string", "SHA-256 of the raw file's bytes.", pattern=SHA256_PATTERN, unique=True),
-        Column("source_file", "string", "Path of the raw file inside the dataset folder.", pattern=r"^raw/\S+\.txt$", unique=True),
-        Column("title", "string", "The headline when the file starts with one; null otherwise.", nullable=True, non_empty=True),
-        Column("publisher", "string", "Publisher when the text names it (dateline, footer); null otherwise.", nullable=True, non_empty=True),
+        Column(
+            "source_file",
+            "string",
+            "Path of the raw file inside the dataset folder.",
+            pattern=r"^raw/\S+\.txt$",
+            unique=True,
+        ),
+        Column(
+            "title",
+            "string",
+            "The headline when the file starts with one; null otherwise.",
+            nullable=True,
+            non_empty=True,
+        ),
+        Column(
+            "publisher",
+            "string",
+            "Publisher when the text names it (dateline, footer); null otherwise.",
+            nullable=True,
+            non_empty=True,
+        ),
         Column("event", "class_label", "Which visit the article reports.", labels=labels.EVENTS),
-        Column("dct", "string", "Document creation date (ISO YYYY-MM-DD) inferred from the text; null if undetermined.", nullable=True, pattern=DATE_PATTERN),
-        Column("dct_evidence", "string", "The words of the text the dct was inferred from.", nullable=True, non_empty=True),
+        Column(
+            "dct",
+            "string",
+            "Document creation date (ISO YYYY-MM-DD) inferred from the text; null if undetermined.",
+            nullable=True,
+            pattern=DATE_PATTERN,
+        ),
+        Column(
+            "dct_evidence", "string", "The words of the text the dct was inferred from.", nullable=True, non_empty=True
+        ),
         Column("language", "string", "ISO 639-1 code of the article's language.", pattern=r"^[a-z]{2}$"),
         Column("n_chars", "int32", "Length of `text` in code points.", min_value=1),
-        Column("n_utf16_units", "int32", "Length of `text` in UTF-16 code units (what Label Studio and JavaScript count).", min_value=1),
+        Column(
+            "n_utf16_units",
+            "int32",
+            "Length of `text` in UTF-16 code units (what Label Studio and JavaScript count).",
+            min_value=1,
+        ),
     ),
 )
 
@@ -137,9 +172,15 @@ ENTITIES = Table(
         Column("mention_id", "string", "Unique id of the mention.", unique=True, non_empty=True),
         *_span_columns("mention"),
         Column("label", "class_label", "OntoNotes entity type.", labels=labels.ENTITY_LABELS),
-        Column("entity_id", "string", "Id of the real-world referent; equal across all articles.", pattern=r"^[a-z0-9_]+$"),
+        Column(
+            "entity_id", "string", "Id of the real-world referent; equal across all articles.", pattern=r"^[a-z0-9_]+$"
+        ),
         Column("canonical_name", "string", "The referent's established name.", non_empty=True),
-        Column("surface_error", "bool", "True when the surface form is a mistranslation or misspelling of the referent's name."),
+        Column(
+            "surface_error",
+            "bool",
+            "True when the surface form is a mistranslation or misspelling of the referent's name.",
+        ),
     ),
 )
 
@@ -154,9 +195,17 @@ TEMPORAL = Table(
         Column("timex_id", "string", "Unique id of the temporal expression.", unique=True, non_empty=True),
         *_span_columns("temporal expression"),
         Column("type", "class_label", "TIMEX3 type.", labels=labels.TEMPORAL_TYPES),
-        Column("value", "string", "TIMEX3 value; null when the text does not determine it.", nullable=True, non_empty=True),
+        Column(
+            "value", "string", "TIMEX3 value; null when the text does not determine it.", nullable=True, non_empty=True
+        ),
         Column("mod", "string", "TIMEX3 mod, or null.", nullable=True, labels=labels.TIMEX_MODS),
-        Column("anchor", "string", "What the value was resolved against: 'dct', another timex_id of the article, or null when fully specified.", nullable=True, non_empty=True),
+        Column(
+            "anchor",
+            "string",
+            "What the value was resolved against: 'dct', another timex_id of the article, or null when fully specified.",
+            nullable=True,
+            non_empty=True,
+        ),
     ),
 )
 
@@ -171,7 +220,12 @@ DISCREPANCIES = Table(
         Column("scope", "class_label", "Within one article or across articles.", labels=labels.DISCREPANCY_SCOPES),
         Column("spans", "span_list", "Where it shows: a list of {article_id, start, end, text}, at least one."),
         Column("description", "string", "What is wrong and how one knows.", non_empty=True),
-        Column("correction", "string", "What should stand there ('' = delete); null where no single correction applies.", nullable=True),
+        Column(
+            "correction",
+            "string",
+            "What should stand there ('' = delete); null where no single correction applies.",
+            nullable=True,
+        ),
     ),
 )
 
@@ -196,7 +250,9 @@ def _prediction_span_columns() -> tuple[Column, ...]:
     return (
         start,
         end,
-        replace(text, nullable=True, description="Optional: the span's text; when given it must equal `article[start:end]`."),
+        replace(
+            text, nullable=True, description="Optional: the span's text; when given it must equal `article[start:end]`."
+        ),
     )
 
 
@@ -234,7 +290,9 @@ PREDICTION_CLEANING = Table(
     rules=("covers_every_article",),
     columns=(
         _article_id(),
-        Column("text", "string", "The cleaned article: boilerplate and extraction artifacts removed, everything else kept."),
+        Column(
+            "text", "string", "The cleaned article: boilerplate and extraction artifacts removed, everything else kept."
+        ),
     ),
 )
 

@@ -20,9 +20,7 @@ _DATE = re.compile(
     )$""",
     re.VERBOSE,
 )
-_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T(?:\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?|MO|AF|EV|NI|DT)$"
-)
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T(?:\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?|MO|AF|EV|NI|DT)$")
 _NUMBER = r"(?:\d+(?:\.\d+)?|X)"
 _DURATION = re.compile(
     rf"^P(?=.)(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
@@ -58,9 +56,7 @@ def canonical_value(value: str | None) -> str | None:
     out = "P"
     for unit, amount in re.findall(r"([\d.]+)([YMWD])", date_part):
         out += f"{Decimal(unit).normalize():f}{amount}" if Decimal(unit) else ""
-    seconds = sum(
-        Decimal(amount) * _UNIT_SECONDS[unit] for amount, unit in re.findall(r"([\d.]+)([HMS])", time_part)
-    )
+    seconds = sum(Decimal(amount) * _UNIT_SECONDS[unit] for amount, unit in re.findall(r"([\d.]+)([HMS])", time_part))
     if seconds:
         hours, rest = divmod(seconds, 3600)
         minutes, secs = divmod(rest, 60)

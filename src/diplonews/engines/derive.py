@@ -48,7 +48,11 @@ def derive_dataset(tables: Mapping[str, pa.Table]) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     articles["_len_text"] = articles["text"].map(len).astype("int32")
     articles["_utf16_units_of_text"] = articles["text"].map(_utf16_units).astype("int32")
-    articles["_sha256_of_text"] = articles["text"].map(lambda text: hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()).astype(object)
+    articles["_sha256_of_text"] = (
+        articles["text"]
+        .map(lambda text: hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        .astype(object)
+    )
     discrepancy_spans = rules.explode_spans(_frame(polars["discrepancies"]))
     counts = {
         "entities": frames["entities"]["article_id"].value_counts(),

@@ -50,7 +50,11 @@ class Engine:
         """
         from great_expectations.core import ExpectationSuite
 
-        body = json.loads(json.dumps({key: value for key, value in document.items() if key in {"name", "expectations", "meta", "notes"}}))
+        body = json.loads(
+            json.dumps(
+                {key: value for key, value in document.items() if key in {"name", "expectations", "meta", "notes"}}
+            )
+        )
         key = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
         cached = self._suites.get(body.get("name", ""))
         if cached is not None and cached[0] == key:
@@ -68,16 +72,25 @@ class Engine:
         self._suites[suite.name] = (key, suite)
         return suite
 
-    def run(self, suite: ExpectationSuite, frame: pd.DataFrame, parameters: Mapping[str, Any], run_id: Any) -> ExpectationSuiteValidationResult:
+    def run(
+        self, suite: ExpectationSuite, frame: pd.DataFrame, parameters: Mapping[str, Any], run_id: Any
+    ) -> ExpectationSuiteValidationResult:
         definition = self._definitions.get(suite.name)
         if definition is None:
             if suite.name not in {asset.name for asset in self._source.assets}:
                 self._source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("whole")
             batch = self._source.get_asset(suite.name).get_batch_definition("whole")
-            definition = self.context.validation_definitions.add(self._gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
+            definition = self.context.validation_definitions.add(
+                self._gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+            )
             self._definitions[suite.name] = definition
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
-        return definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=dict(parameters), result_format=result_format, run_id=run_id)
+        return definition.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=dict(parameters),
+            result_format=result_format,
+            run_id=run_id,
+        )
 
     def new_run_id(self, name: str) -> Any:
         import datetime
@@ -93,7 +106,9 @@ class Engine:
 
         names = set(suite_names)
         keys: list[Any] = [ExpectationSuiteIdentifier(name=name) for name in sorted(names)]
-        keys += [key for key in self.context.validation_results_store.list_keys() if key.run_id == run_id]
+        keys += [
+            key for key in self.context.validation_results_store.list_keys() if getattr(key, "run_id", None) == run_id
+        ]
         builder = SiteBuilder(
             data_context=self.context,
             store_backend={"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory.resolve())},
@@ -139,9 +154,15 @@ def outcomes(result: ExpectationSuiteValidationResult, suite: ExpectationSuite) 
     out = []
     for item in result.results:
         config = item.expectation_config
+        if config is None:  # pragma: no cover - GX sets it on every result of a suite run
+            continue
         meta = config.meta or {}
         details = item.result or {}
-        error = item.exception_info.get("exception_message") if item.exception_info and item.exception_info.get("raised_exception") else None
+        error = (
+            item.exception_info.get("exception_message")
+            if item.exception_info and item.exception_info.get("raised_exception")
+            else None
+        )
         if error is None and isinstance(item.exception_info, dict):
             for info in item.exception_info.values():
                 if isinstance(info, dict) and info.get("raised_exception"):
@@ -159,7 +180,11 @@ def outcomes(result: ExpectationSuiteValidationResult, suite: ExpectationSuite) 
                 observed=jsonable(details.get("observed_value")),
                 unexpected_count=details.get("unexpected_count"),
                 element_count=details.get("element_count"),
-                unexpected_rows=[int(row) for row in details.get("partial_unexpected_index_list") or [] if isinstance(row, int | float)],
+                unexpected_rows=[
+                    int(row)
+                    for row in details.get("partial_unexpected_index_list") or []
+                    if isinstance(row, int | float)
+                ],
                 unexpected_values=jsonable(list(details.get("partial_unexpected_list") or [])),
                 error=error,
             )
@@ -170,5 +195,7 @@ def outcomes(result: ExpectationSuiteValidationResult, suite: ExpectationSuite) 
 
 def jsonable(value: Any) -> Any:
     """JSON-safe copies of GX result values (numpy scalars, tuples, sets; NaN becomes null)."""
-    text = json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else sorted(v) if isinstance(v, set) else str(v))
+    text = json.dumps(
+        value, default=lambda v: v.item() if hasattr(v, "item") else sorted(v) if isinstance(v, set) else str(v)
+    )
     return json.loads(text, parse_constant=lambda constant: None)

@@ -37,7 +37,14 @@ _MESSAGES = {
 }  # fmt: skip
 
 
-_RULE_FIELD = {"span_in_article": "start", "no_overlap": "start", "timex_value_grammar": "value", "anchor_resolves": "anchor", "spans_in_articles": "spans", "scope_matches_spans": "scope"}
+_RULE_FIELD = {
+    "span_in_article": "start",
+    "no_overlap": "start",
+    "timex_value_grammar": "value",
+    "anchor_resolves": "anchor",
+    "spans_in_articles": "spans",
+    "scope_matches_spans": "scope",
+}
 
 
 def _code(check: str) -> str:
@@ -57,7 +64,14 @@ def _column_checks(column: schema.Column) -> list[pa.Check]:
     if column.min_value is not None:
         checks.append(pa.Check.ge(column.min_value))
     if column.non_empty:
-        checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, element_wise=False, name="non_empty", error="value must not be empty"))
+        checks.append(
+            pa.Check(
+                lambda s: s.str.strip().str.len() > 0,
+                element_wise=False,
+                name="non_empty",
+                error="value must not be empty",
+            )
+        )
     return checks
 
 
@@ -114,7 +128,9 @@ def _default_locate(table: str, row: int | None) -> dict[str, Any]:
     return {"file": table, "row": None if row is None else row + 1}
 
 
-def validate_table(table: schema.Table, frame: pd.DataFrame, texts: Mapping[str, str], locate: Locate = _default_locate) -> list[Problem]:
+def validate_table(
+    table: schema.Table, frame: pd.DataFrame, texts: Mapping[str, str], locate: Locate = _default_locate
+) -> list[Problem]:
     """Every contract problem of one table; `texts` maps article id -> text."""
     problems = _run(column_schema(table), table, frame, locate)
     if problems or not table.rules:
@@ -134,20 +150,24 @@ def _run(pandera_schema: pa.DataFrameSchema, table: schema.Table, frame: pd.Data
 def _problems(table: schema.Table, cases: pd.DataFrame, locate: Locate) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
-    for case in cases.itertuples(index=False):
-        row = None if pd.isna(case.index) else int(case.index)
-        check = str(case.check)
-        column = case.column if isinstance(case.column, str) and case.column != table.name else None
+    for case in cases.to_dict("records"):
+        row = None if pd.isna(case["index"]) else int(case["index"])
+        check = str(case["check"])
+        column = case["column"] if isinstance(case["column"], str) and case["column"] != table.name else None
         if check in ("column_in_dataframe", "column_in_schema"):
-            column = str(case.failure_case)
+            column = str(case["failure_case"])
         elif check in rules.RULES:
             column = _RULE_FIELD.get(check)  # a row-level rule: one problem per row, not one per column
         key = (row, column, check)
         if key in seen:
             continue
         seen.add(key)
-        message = rules.RULES[check].description if check in rules.RULES else _MESSAGES.get(_code(check), f"fails {check}")
-        problems.append(Problem(_code(check), message, field=column, value=case.failure_case, **locate(table.name, row)))
+        message = (
+            rules.RULES[check].description if check in rules.RULES else _MESSAGES.get(_code(check), f"fails {check}")
+        )
+        problems.append(
+            Problem(_code(check), message, field=column, value=case["failure_case"], **locate(table.name, row))
+        )
     return problems
 
 

@@ -55,16 +55,34 @@ def _problems(table: schema.Table, cases: pl.DataFrame, locate: Locate) -> list[
         row = None if case["index"] is None else int(case["index"])
         if check == "column_in_dataframe":
             column, order = str(case["failure_case"]), 0
-            problem = Problem("missing-field", "required column is missing", field=column, hint=f"the {table.name} columns are: {expected}", **locate(None))
+            problem = Problem(
+                "missing-field",
+                "required column is missing",
+                field=column,
+                hint=f"the {table.name} columns are: {expected}",
+                **locate(None),
+            )
         elif check == "column_in_schema":
             column, order = str(case["failure_case"]), 1
-            problem = Problem("unknown-field", "unknown column", field=column, hint=f"the {table.name} columns are: {expected}", **locate(None))
+            problem = Problem(
+                "unknown-field",
+                "unknown column",
+                field=column,
+                hint=f"the {table.name} columns are: {expected}",
+                **locate(None),
+            )
         elif check.startswith("dtype("):
             column, order = str(case["column"]), 2
             problem = Problem("type-error", f"wrong column type {case['failure_case']}", field=column, **locate(None))
         elif check == "not_nullable":
             column, order = str(case["column"]), 3
-            problem = Problem("null-value", "value is missing or null", field=column, hint="every row needs a value here", **locate(row))
+            problem = Problem(
+                "null-value",
+                "value is missing or null",
+                field=column,
+                hint="every row needs a value here",
+                **locate(row),
+            )
         else:  # pragma: no cover - the structural schema has no other checks
             column, order = str(case["column"]), 4
             problem = Problem("type-error", f"{check}: {case['failure_case']}", field=column, **locate(row))

@@ -66,7 +66,9 @@ def _enumerations() -> dict[tuple[str, ...], str]:
     return sets
 
 
-def _field(table: schema.Table, column: schema.Column, file_id: str, enumerations: dict[tuple[str, ...], str]) -> dict[str, Any]:
+def _field(
+    table: schema.Table, column: schema.Column, file_id: str, enumerations: dict[tuple[str, ...], str]
+) -> dict[str, Any]:
     field_id = f"{table.name}/{column.name}"
     source = {"fileObject": {"@id": file_id}, "extract": {"column": column.name}}
     if column.dtype == "span_list":
@@ -82,7 +84,11 @@ def _field(table: schema.Table, column: schema.Column, file_id: str, enumeration
                     "@id": f"{field_id}/{name}",
                     "name": name,
                     "dataType": _DATA_TYPES[kind],
-                    "source": {"fileObject": {"@id": file_id}, "extract": {"column": column.name}, "transform": {"jsonPath": name}},
+                    "source": {
+                        "fileObject": {"@id": file_id},
+                        "extract": {"column": column.name},
+                        "transform": {"jsonPath": name},
+                    },
                 }
                 for name, kind in schema.SPAN_FIELDS
             ],
@@ -152,7 +158,9 @@ def croissant(data_files: dict[str, bytes]) -> dict[str, Any]:
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "url": "https://huggingface.co/datasets/diplonews/diplonews",
         "version": __version__,
-        "citeAs": "diplonews: an annotated dataset of noisy news and a data-quality suite (version " + __version__ + ").",
+        "citeAs": "diplonews: an annotated dataset of noisy news and a data-quality suite (version "
+        + __version__
+        + ").",
         "distribution": distribution,
         "recordSet": record_sets,
     }

@@ -132,35 +132,66 @@ def _column_expectations(table: schema.Table, *, types: bool, nulls: bool) -> li
     for column in table.columns:
         name = column.name
         if nulls and not column.nullable:
-            out.append(_expectation("expect_column_values_to_not_be_null", f"{name}.not_null", f"{name} is never null", column=name))
+            out.append(
+                _expectation(
+                    "expect_column_values_to_not_be_null", f"{name}.not_null", f"{name} is never null", column=name
+                )
+            )
         if types:
             out.append(
                 _expectation(
-                    "expect_column_values_to_be_of_type", f"{name}.type", f"{name} holds {column.dtype} values", column=name, type_=_GX_TYPES[column.dtype]
+                    "expect_column_values_to_be_of_type",
+                    f"{name}.type",
+                    f"{name} holds {column.dtype} values",
+                    column=name,
+                    type_=_GX_TYPES[column.dtype],
                 )
             )
         if column.labels is not None:
             out.append(
                 _expectation(
-                    "expect_column_values_to_be_in_set", f"{name}.label_known", f"{name} is one of {', '.join(column.labels)}",
-                    column=name, value_set=list(column.labels),
+                    "expect_column_values_to_be_in_set",
+                    f"{name}.label_known",
+                    f"{name} is one of {', '.join(column.labels)}",
+                    column=name,
+                    value_set=list(column.labels),
                 )
             )
         if column.pattern is not None:
             out.append(
-                _expectation("expect_column_values_to_match_regex", f"{name}.format", f"{name} matches {column.pattern}", column=name, regex=_full(column.pattern))
+                _expectation(
+                    "expect_column_values_to_match_regex",
+                    f"{name}.format",
+                    f"{name} matches {column.pattern}",
+                    column=name,
+                    regex=_full(column.pattern),
+                )
             )
         if column.unique:
-            out.append(_expectation("expect_column_values_to_be_unique", f"{name}.unique", f"no two rows share a {name}", column=name))
+            out.append(
+                _expectation(
+                    "expect_column_values_to_be_unique", f"{name}.unique", f"no two rows share a {name}", column=name
+                )
+            )
         if column.min_value is not None:
             out.append(
                 _expectation(
-                    "expect_column_values_to_be_between", f"{name}.min", f"{name} >= {column.min_value}", column=name, min_value=column.min_value
+                    "expect_column_values_to_be_between",
+                    f"{name}.min",
+                    f"{name} >= {column.min_value}",
+                    column=name,
+                    min_value=column.min_value,
                 )
             )
         if column.non_empty:
             out.append(
-                _expectation("expect_column_values_to_match_regex", f"{name}.not_empty", f"{name} is not empty or whitespace only", column=name, regex=r"\S")
+                _expectation(
+                    "expect_column_values_to_match_regex",
+                    f"{name}.not_empty",
+                    f"{name} is not empty or whitespace only",
+                    column=name,
+                    regex=r"\S",
+                )
             )
     return out
 
@@ -170,20 +201,36 @@ def _span_rule(table: schema.Table) -> list[dict[str, Any]]:
     assert spans is not None and spans.text is not None
     return [
         _expectation(
-            "expect_column_values_to_be_in_set", "span.article_known", "article_id names an article of the dataset",
-            column=spans.article_id, value_set={"$PARAMETER": ARTICLE_IDS},
+            "expect_column_values_to_be_in_set",
+            "span.article_known",
+            "article_id names an article of the dataset",
+            column=spans.article_id,
+            value_set={"$PARAMETER": ARTICLE_IDS},
         ),
         _expectation(
-            "expect_column_pair_values_a_to_be_greater_than_b", "span.start_before_end", "start < end (a span has at least one code point)",
-            column_A=spans.end, column_B=spans.start, or_equal=False,
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            "span.start_before_end",
+            "start < end (a span has at least one code point)",
+            column_A=spans.end,
+            column_B=spans.start,
+            or_equal=False,
         ),
         _expectation(
-            "expect_column_pair_values_a_to_be_greater_than_b", "span.end_within_article", "end <= the article's length in code points",
-            column_A="_article_n_chars", column_B=spans.end, or_equal=True, ignore_row_if="either_value_is_missing",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            "span.end_within_article",
+            "end <= the article's length in code points",
+            column_A="_article_n_chars",
+            column_B=spans.end,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
         ),
         _expectation(
-            "expect_column_pair_values_to_be_equal", "span.text_matches", "text == article.text[start:end] (Python code points, end exclusive)",
-            column_A=spans.text, column_B="_text_at_span", ignore_row_if="either_value_is_missing",
+            "expect_column_pair_values_to_be_equal",
+            "span.text_matches",
+            "text == article.text[start:end] (Python code points, end exclusive)",
+            column_A=spans.text,
+            column_B="_text_at_span",
+            ignore_row_if="either_value_is_missing",
         ),
     ]
 
@@ -191,8 +238,13 @@ def _span_rule(table: schema.Table) -> list[dict[str, Any]]:
 def _timex_grammar(value: str, type_column: str) -> list[dict[str, Any]]:
     return [
         _expectation(
-            "expect_column_values_to_match_regex", f"{value}.timex_grammar_{name.lower()}", f"a {name} value follows the TIMEX3 grammar (diplonews.contract.timex)",
-            column=value, regex=gx_regex(grammar), row_condition=f'{type_column}=="{name}"', condition_parser="pandas",
+            "expect_column_values_to_match_regex",
+            f"{value}.timex_grammar_{name.lower()}",
+            f"a {name} value follows the TIMEX3 grammar (diplonews.contract.timex)",
+            column=value,
+            regex=gx_regex(grammar),
+            row_condition=f'{type_column}=="{name}"',
+            condition_parser="pandas",
         )
         for name, grammar in timex.GRAMMAR.items()
     ]
@@ -205,41 +257,95 @@ def _rule_expectations(table: schema.Table) -> list[dict[str, Any]]:
         if rule in {"span_in_article", "prediction_span_in_article"}:
             out += _span_rule(table)
         elif rule == "no_overlap":
-            out.append(_expectation("expect_column_values_to_be_in_set", "span.no_overlap", RULES[rule].description, column="_overlaps_previous", value_set=[False]))
+            out.append(
+                _expectation(
+                    "expect_column_values_to_be_in_set",
+                    "span.no_overlap",
+                    RULES[rule].description,
+                    column="_overlaps_previous",
+                    value_set=[False],
+                )
+            )
         elif rule == "unique_prediction":
             assert table.spans is not None and label is not None
             keys = [table.spans.article_id, table.spans.start, table.spans.end, label.name]
-            out.append(_expectation("expect_compound_columns_to_be_unique", "span.no_duplicate", RULES[rule].description, column_list=keys))
+            out.append(
+                _expectation(
+                    "expect_compound_columns_to_be_unique",
+                    "span.no_duplicate",
+                    RULES[rule].description,
+                    column_list=keys,
+                )
+            )
         elif rule == "timex_value_grammar":
             out += _timex_grammar("value", "type")
         elif rule == "anchor_resolves":
-            out.append(_expectation("expect_column_values_to_be_in_set", "anchor.resolves", RULES[rule].description, column="_anchor_resolves", value_set=[True]))
+            out.append(
+                _expectation(
+                    "expect_column_values_to_be_in_set",
+                    "anchor.resolves",
+                    RULES[rule].description,
+                    column="_anchor_resolves",
+                    value_set=[True],
+                )
+            )
         elif rule == "spans_in_articles":
             out += [
-                _expectation("expect_column_values_to_be_between", "spans.at_least_one", "a discrepancy has at least one span", column="_n_spans", min_value=1),
-                _expectation("expect_column_values_to_be_between", "spans.in_articles", RULES[rule].description, column="_n_spans_outside", max_value=0),
+                _expectation(
+                    "expect_column_values_to_be_between",
+                    "spans.at_least_one",
+                    "a discrepancy has at least one span",
+                    column="_n_spans",
+                    min_value=1,
+                ),
+                _expectation(
+                    "expect_column_values_to_be_between",
+                    "spans.in_articles",
+                    RULES[rule].description,
+                    column="_n_spans_outside",
+                    max_value=0,
+                ),
             ]
         elif rule == "scope_matches_spans":
             out += [
                 _expectation(
-                    "expect_column_values_to_be_between", "scope.intra_document", "intra_document spans lie in one article",
-                    column="_n_span_articles", min_value=1, max_value=1, row_condition='scope=="intra_document"', condition_parser="pandas",
+                    "expect_column_values_to_be_between",
+                    "scope.intra_document",
+                    "intra_document spans lie in one article",
+                    column="_n_span_articles",
+                    min_value=1,
+                    max_value=1,
+                    row_condition='scope=="intra_document"',
+                    condition_parser="pandas",
                 ),
                 _expectation(
-                    "expect_column_values_to_be_between", "scope.cross_document", "cross_document spans lie in two or more articles",
-                    column="_n_span_articles", min_value=2, row_condition='scope=="cross_document"', condition_parser="pandas",
+                    "expect_column_values_to_be_between",
+                    "scope.cross_document",
+                    "cross_document spans lie in two or more articles",
+                    column="_n_span_articles",
+                    min_value=2,
+                    row_condition='scope=="cross_document"',
+                    condition_parser="pandas",
                 ),
             ]
         elif rule == "covers_every_article":
             out += [
                 _expectation(
-                    "expect_column_values_to_be_in_set", "article.known", "article_id names an article of the dataset",
-                    column="article_id", value_set={"$PARAMETER": ARTICLE_IDS},
+                    "expect_column_values_to_be_in_set",
+                    "article.known",
+                    "article_id names an article of the dataset",
+                    column="article_id",
+                    value_set={"$PARAMETER": ARTICLE_IDS},
                 ),
-                _expectation("expect_column_values_to_be_unique", "article.once", "one row per article", column="article_id"),
                 _expectation(
-                    "expect_column_distinct_values_to_contain_set", "article.none_missing", "every article of the dataset has a row",
-                    column="article_id", value_set={"$PARAMETER": ARTICLE_IDS},
+                    "expect_column_values_to_be_unique", "article.once", "one row per article", column="article_id"
+                ),
+                _expectation(
+                    "expect_column_distinct_values_to_contain_set",
+                    "article.none_missing",
+                    "every article of the dataset has a row",
+                    column="article_id",
+                    value_set={"$PARAMETER": ARTICLE_IDS},
                 ),
             ]
         else:  # pragma: no cover - a new rule needs an implementation here
@@ -248,56 +354,97 @@ def _rule_expectations(table: schema.Table) -> list[dict[str, Any]]:
 
 
 def _curator_expectations(name: str) -> list[dict[str, Any]]:
-    out = [_expectation("expect_table_row_count_to_be_between", "table.not_empty", f"the {name} config has rows", min_value=1)]
+    out = [
+        _expectation(
+            "expect_table_row_count_to_be_between", "table.not_empty", f"the {name} config has rows", min_value=1
+        )
+    ]
     if name == "articles":
         out += [
-            _expectation("expect_column_pair_values_to_be_equal", "n_chars.is_len_text", "n_chars == len(text)", column_A="n_chars", column_B="_len_text"),
             _expectation(
-                "expect_column_pair_values_to_be_equal", "n_utf16_units.of_text", "n_utf16_units is the UTF-16 length of text",
-                column_A="n_utf16_units", column_B="_utf16_units_of_text",
+                "expect_column_pair_values_to_be_equal",
+                "n_chars.is_len_text",
+                "n_chars == len(text)",
+                column_A="n_chars",
+                column_B="_len_text",
             ),
-            _expectation("expect_column_pair_values_to_be_equal", "sha256.of_text", "sha256 is the hash of text (the raw bytes)", column_A="sha256", column_B="_sha256_of_text"),
+            _expectation(
+                "expect_column_pair_values_to_be_equal",
+                "n_utf16_units.of_text",
+                "n_utf16_units is the UTF-16 length of text",
+                column_A="n_utf16_units",
+                column_B="_utf16_units_of_text",
+            ),
+            _expectation(
+                "expect_column_pair_values_to_be_equal",
+                "sha256.of_text",
+                "sha256 is the hash of text (the raw bytes)",
+                column_A="sha256",
+                column_B="_sha256_of_text",
+            ),
         ]
         for layer, (low, high) in ROWS_PER_ARTICLE.items():
             out.append(
                 _expectation(
-                    "expect_column_values_to_be_between", f"rows_per_article.{layer}", f"each article has {low} to {high} rows of {layer}",
-                    column=f"_n_{layer}", min_value=low, max_value=high,
+                    "expect_column_values_to_be_between",
+                    f"rows_per_article.{layer}",
+                    f"each article has {low} to {high} rows of {layer}",
+                    column=f"_n_{layer}",
+                    min_value=low,
+                    max_value=high,
                 )
             )
             out.append(
                 _expectation(
-                    "expect_column_values_to_be_between", f"density.{layer}", f"at most {ROWS_PER_1K_CHARS_MAX[layer]:g} rows of {layer} per 1,000 code points",
-                    column=f"_{layer}_per_1k_chars", min_value=0, max_value=ROWS_PER_1K_CHARS_MAX[layer],
+                    "expect_column_values_to_be_between",
+                    f"density.{layer}",
+                    f"at most {ROWS_PER_1K_CHARS_MAX[layer]:g} rows of {layer} per 1,000 code points",
+                    column=f"_{layer}_per_1k_chars",
+                    min_value=0,
+                    max_value=ROWS_PER_1K_CHARS_MAX[layer],
                 )
             )
     if name in MAX_SPAN_TEXT_CHARS:
         out.append(
             _expectation(
-                "expect_column_value_lengths_to_be_between", "text.length", f"a span is 1 to {MAX_SPAN_TEXT_CHARS[name]} code points long",
-                column="text", min_value=1, max_value=MAX_SPAN_TEXT_CHARS[name],
+                "expect_column_value_lengths_to_be_between",
+                "text.length",
+                f"a span is 1 to {MAX_SPAN_TEXT_CHARS[name]} code points long",
+                column="text",
+                min_value=1,
+                max_value=MAX_SPAN_TEXT_CHARS[name],
             )
         )
     label = schema.label_column(schema.DATASET_TABLES[name])
     if label is not None and name != "articles":
         out.append(
             _expectation(
-                "expect_column_distinct_values_to_be_in_set", f"{label.name}.label_set", f"the {label.name}s used are a subset of the contract's",
-                column=label.name, value_set=list(label.labels or ()),
+                "expect_column_distinct_values_to_be_in_set",
+                f"{label.name}.label_set",
+                f"the {label.name}s used are a subset of the contract's",
+                column=label.name,
+                value_set=list(label.labels or ()),
             )
         )
     if name == "entities":
         out.append(
             _expectation(
-                "expect_column_mean_to_be_between", "surface_error.share", f"at most {MAX_SURFACE_ERROR_SHARE:.0%} of mentions are surface errors",
-                column="surface_error", min_value=0, max_value=MAX_SURFACE_ERROR_SHARE,
+                "expect_column_mean_to_be_between",
+                "surface_error.share",
+                f"at most {MAX_SURFACE_ERROR_SHARE:.0%} of mentions are surface errors",
+                column="surface_error",
+                min_value=0,
+                max_value=MAX_SURFACE_ERROR_SHARE,
             )
         )
     if name == "discrepancies":
         out.append(
             _expectation(
-                "expect_column_value_lengths_to_be_between", "description.length", f"a description says something ({MIN_DESCRIPTION_CHARS}+ code points)",
-                column="description", min_value=MIN_DESCRIPTION_CHARS,
+                "expect_column_value_lengths_to_be_between",
+                "description.length",
+                f"a description says something ({MIN_DESCRIPTION_CHARS}+ code points)",
+                column="description",
+                min_value=MIN_DESCRIPTION_CHARS,
             )
         )
     return out
@@ -306,7 +453,11 @@ def _curator_expectations(name: str) -> list[dict[str, Any]]:
 def _columns_expectation(suite: str, table: schema.Table) -> dict[str, Any]:
     columns = [*table.column_names, *DERIVED[suite]]
     return _expectation(
-        "expect_table_columns_to_match_set", "table.columns", "the contract's columns (and the derived ones), no others", column_set=columns, exact_match=True
+        "expect_table_columns_to_match_set",
+        "table.columns",
+        "the contract's columns (and the derived ones), no others",
+        column_set=columns,
+        exact_match=True,
     )
 
 
@@ -314,15 +465,29 @@ def _suite(name: str, expectations: list[dict[str, Any]], meta: dict[str, Any]) 
     checks = [e["meta"]["check"] for e in expectations]
     duplicated = {check for check in checks if checks.count(check) > 1}
     assert not duplicated, f"{name}: duplicate check names {sorted(duplicated)}"
-    return {"name": name, "expectations": expectations, "meta": {"diplonews": {"generated_by": GENERATED_BY, **meta}}, "notes": None}
+    return {
+        "name": name,
+        "expectations": expectations,
+        "meta": {"diplonews": {"generated_by": GENERATED_BY, **meta}},
+        "notes": None,
+    }
 
 
 def dataset_suite(name: str) -> dict[str, Any]:
     table = schema.DATASET_TABLES[name]
     suite = f"dataset_{name}"
-    expectations = [_columns_expectation(suite, table), *_column_expectations(table, types=True, nulls=True), *_rule_expectations(table), *_curator_expectations(name)]
+    expectations = [
+        _columns_expectation(suite, table),
+        *_column_expectations(table, types=True, nulls=True),
+        *_rule_expectations(table),
+        *_curator_expectations(name),
+    ]
     parameters = {ARTICLE_IDS: None} if name != "articles" else {}
-    return _suite(suite, expectations, {"target": f"dataset config {name!r}", "parameters": parameters, "derived_columns": DERIVED[suite]})
+    return _suite(
+        suite,
+        expectations,
+        {"target": f"dataset config {name!r}", "parameters": parameters, "derived_columns": DERIVED[suite]},
+    )
 
 
 def prediction_suite(task: str) -> dict[str, Any]:
@@ -330,21 +495,32 @@ def prediction_suite(task: str) -> dict[str, Any]:
     suite = f"predictions_{task}"
     # Types and nulls are the pandera stage's (a file failing them is unusable); here: meaning.
     # article_id: its rule (a known article) says more than its format.
-    column_checks = [e for e in _column_expectations(table, types=False, nulls=False) if e["kwargs"]["column"] != "article_id"]
+    column_checks = [
+        e for e in _column_expectations(table, types=False, nulls=False) if e["kwargs"]["column"] != "article_id"
+    ]
     expectations = [_columns_expectation(suite, table), *column_checks, *_rule_expectations(table)]
-    return _suite(suite, expectations, {"target": f"{task} predictions", "parameters": {ARTICLE_IDS: None}, "derived_columns": DERIVED[suite]})
+    return _suite(
+        suite,
+        expectations,
+        {"target": f"{task} predictions", "parameters": {ARTICLE_IDS: None}, "derived_columns": DERIVED[suite]},
+    )
 
 
 def gate_suite(task: str) -> dict[str, Any]:
     expectations = [
         _expectation(
-            "expect_column_values_to_be_between", f"gate.{gate.parameter}", gate.why,
-            column=gate.metric, **{f"{gate.bound}_value": {"$PARAMETER": gate.parameter}},
+            "expect_column_values_to_be_between",
+            f"gate.{gate.parameter}",
+            gate.why,
+            column=gate.metric,
+            **{f"{gate.bound}_value": {"$PARAMETER": gate.parameter}},
         )
         for gate in GATES[task]
     ]
     thresholds = {gate.parameter: gate.default for gate in GATES[task]}
-    return _suite(f"gates_{task}", expectations, {"target": f"{task} metrics against the gold", "parameters": thresholds})
+    return _suite(
+        f"gates_{task}", expectations, {"target": f"{task} metrics against the gold", "parameters": thresholds}
+    )
 
 
 def generate_suites() -> dict[str, bytes]:
@@ -352,7 +528,10 @@ def generate_suites() -> dict[str, bytes]:
     documents = {f"dataset_{name}": dataset_suite(name) for name in schema.DATASET_TABLES}
     documents |= {f"predictions_{task}": prediction_suite(task) for task in schema.TASKS}
     documents |= {f"gates_{task}": gate_suite(task) for task in schema.TASKS}
-    return {f"{name}.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8") for name, document in documents.items()}
+    return {
+        f"{name}.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        for name, document in documents.items()
+    }
 
 
 def read_suite_document(path: Path) -> dict[str, Any]:
@@ -368,5 +547,3 @@ def default_parameters(document: Mapping[str, Any]) -> dict[str, Any]:
     ours = meta.get("diplonews") if isinstance(meta, dict) else None
     parameters = ours.get("parameters") if isinstance(ours, dict) else None
     return dict(parameters) if isinstance(parameters, dict) else {}
-
-

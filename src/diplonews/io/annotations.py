@@ -21,7 +21,6 @@ CATALOG_FILE = "entity_catalog.jsonl"
 LAYER_FILES = {"entities": "entities.jsonl", "temporal": "temporal.jsonl", "discrepancies": "discrepancies.jsonl"}
 
 
-
 @dataclass(frozen=True)
 class SourceField:
     name: str
@@ -31,9 +30,7 @@ class SourceField:
 
 
 def _from_table(table: schema.Table, names: tuple[str, ...]) -> tuple[SourceField, ...]:
-    return tuple(
-        SourceField(name, table.column(name).dtype, nullable=table.column(name).nullable) for name in names
-    )
+    return tuple(SourceField(name, table.column(name).dtype, nullable=table.column(name).nullable) for name in names)
 
 
 _SPAN_SOURCE = (SourceField("start", "int32", required=False), SourceField("occurrence", "int32", required=False))
@@ -115,7 +112,13 @@ def _check_fields(record: dict[str, Any], fields: tuple[SourceField, ...], at: L
     for key in record:
         if key not in known:
             problems.append(
-                Problem("unknown-field", f"unknown field {key!r}", **at, field=key, hint=f"expected fields: {', '.join(sorted(known))}")
+                Problem(
+                    "unknown-field",
+                    f"unknown field {key!r}",
+                    **at,
+                    field=key,
+                    hint=f"expected fields: {', '.join(sorted(known))}",
+                )
             )
     for spec in fields:
         if spec.name not in record:
@@ -128,7 +131,15 @@ def _check_fields(record: dict[str, Any], fields: tuple[SourceField, ...], at: L
                 problems.append(Problem("null-value", "must not be null", **at, field=spec.name))
             continue
         if not types.value_ok(spec.dtype, value):
-            problems.append(Problem("type-error", f"expected {types.TYPES[spec.dtype].described}, found {json_type(value)}", field=spec.name, value=value, **at))
+            problems.append(
+                Problem(
+                    "type-error",
+                    f"expected {types.TYPES[spec.dtype].described}, found {json_type(value)}",
+                    field=spec.name,
+                    value=value,
+                    **at,
+                )
+            )
     return problems
 
 
@@ -157,13 +168,19 @@ def resolve_span(record: dict[str, Any], article: Article, at: Location) -> tupl
     occurrence = record.get("occurrence")
     if occurrence is None:
         if len(starts) > 1:
-            return Problem("span-ambiguous", f"text {surface!r} occurs {len(starts)} times in article {article.id}", **at,
+            return Problem(
+                "span-ambiguous",
+                f"text {surface!r} occurs {len(starts)} times in article {article.id}",
+                **at,
                 field="text",
                 hint='add "occurrence": N (1-based) or "start"',
             )
         occurrence = 1
     if not 1 <= occurrence <= len(starts):
-        return Problem("out-of-range", f"occurrence {occurrence} of {surface!r} requested, article {article.id} has {len(starts)}", **at,
+        return Problem(
+            "out-of-range",
+            f"occurrence {occurrence} of {surface!r} requested, article {article.id} has {len(starts)}",
+            **at,
             field="occurrence",
         )
     start = starts[occurrence - 1]
@@ -176,7 +193,9 @@ def _load(path: Path, *, required: bool = True) -> list[tuple[int, dict[str, Any
     return read_jsonl(path)
 
 
-def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: bool = False, raise_problems: bool = True) -> AnnotationSet:
+def load_annotations(
+    folder: Path, raw: dict[str, Article], *, require_pins: bool = False, raise_problems: bool = True
+) -> AnnotationSet:
     """Compile an annotation folder into table rows, or raise with every problem found.
 
     With `raise_problems=False` the problems are kept in `AnnotationSet.problems` and the
@@ -193,24 +212,47 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
     path = folder / ARTICLES_FILE
     seen_articles: dict[str, Location] = {}
     for line, record in _load(path):
-        at = {"file": display_path(path), "line": line}
+        at: Location = {"file": display_path(path), "line": line}
         found = _check_fields(record, SOURCE_FIELDS[ARTICLES_FILE], at)
         if found:
             problems.extend(found)
             continue
         article_id = record["id"]
         if article_id in seen_articles:
-            problems.append(Problem("duplicate-id", f"duplicate article id {article_id!r} (first at {first_at(seen_articles[article_id])})", **at, field="id"))
+            problems.append(
+                Problem(
+                    "duplicate-id",
+                    f"duplicate article id {article_id!r} (first at {first_at(seen_articles[article_id])})",
+                    **at,
+                    field="id",
+                )
+            )
             continue
         seen_articles[article_id] = at
         article = raw.get(article_id)
         if article is None:
-            problems.append(Problem("unknown-article", f"no raw file for article {article_id!r}", **at, field="id", hint=f"known: {', '.join(sorted(raw))}"))
+            problems.append(
+                Problem(
+                    "unknown-article",
+                    f"no raw file for article {article_id!r}",
+                    **at,
+                    field="id",
+                    hint=f"known: {', '.join(sorted(raw))}",
+                )
+            )
             continue
         digest = sha256_bytes(article.raw)
         pinned = record.get("sha256")
         if pinned is None and require_pins:
-            problems.append(Problem("missing-pin", "missing sha256 pin of the raw file", **at, field="sha256", hint=f"the raw file's sha256 is {digest}"))
+            problems.append(
+                Problem(
+                    "missing-pin",
+                    "missing sha256 pin of the raw file",
+                    **at,
+                    field="sha256",
+                    hint=f"the raw file's sha256 is {digest}",
+                )
+            )
         elif pinned is not None and pinned != digest:
             problems.append(
                 Problem(
@@ -239,7 +281,14 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
         result.articles.append(row)
         result.sources.setdefault("articles", []).append(at)
     for article_id in sorted(set(raw) - set(seen_articles)):
-        problems.append(Problem("missing-article", f"raw article {article_id!r} has no line", file=display_path(path), hint="add its metadata line"))
+        problems.append(
+            Problem(
+                "missing-article",
+                f"raw article {article_id!r} has no line",
+                file=display_path(path),
+                hint="add its metadata line",
+            )
+        )
 
     # Entity catalog.
     path = folder / CATALOG_FILE
@@ -252,7 +301,14 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
             continue
         entity_id = record["entity_id"]
         if entity_id in catalog_at:
-            problems.append(Problem("duplicate-id", f"duplicate entity_id {entity_id!r} (first at {first_at(catalog_at[entity_id])})", **at, field="entity_id"))
+            problems.append(
+                Problem(
+                    "duplicate-id",
+                    f"duplicate entity_id {entity_id!r} (first at {first_at(catalog_at[entity_id])})",
+                    **at,
+                    field="entity_id",
+                )
+            )
             continue
         catalog_at[entity_id] = at
         result.catalog[entity_id] = record
@@ -267,9 +323,9 @@ def load_annotations(folder: Path, raw: dict[str, Article], *, require_pins: boo
             if found:
                 problems.extend(found)
                 continue
-            row = _compile_record(table_name, record, raw, result.catalog, at, problems)
-            if row is not None:
-                rows.append(row)
+            compiled = _compile_record(table_name, record, raw, result.catalog, at, problems)
+            if compiled is not None:
+                rows.append(compiled)
                 sources.append(at)
         result.tables[table_name] = rows
         result.sources[table_name] = sources
@@ -293,9 +349,13 @@ def _compile_record(
             problems.append(Problem("span-out-of-range", "a discrepancy needs at least one span", **at, field="spans"))
             return None
         for index, item in enumerate(record["spans"]):
-            item_at = {**at, "where": f"spans[{index}]"}
+            item_at: Location = {**at, "where": f"spans[{index}]"}
             if not isinstance(item, dict):
-                problems.append(Problem("not-an-object", f"expected an object, found {type(item).__name__}", **item_at, field="spans"))
+                problems.append(
+                    Problem(
+                        "not-an-object", f"expected an object, found {type(item).__name__}", **item_at, field="spans"
+                    )
+                )
                 return None
             found = _check_fields(item, SPAN_ITEM_FIELDS, item_at)
             if found:
@@ -303,7 +363,9 @@ def _compile_record(
                 return None
             article = raw.get(item["article_id"])
             if article is None:
-                problems.append(Problem("unknown-article", f"unknown article {item['article_id']!r}", **item_at, field="article_id"))
+                problems.append(
+                    Problem("unknown-article", f"unknown article {item['article_id']!r}", **item_at, field="article_id")
+                )
                 return None
             resolved = resolve_span(item, article, item_at)
             if isinstance(resolved, Problem):
@@ -321,7 +383,15 @@ def _compile_record(
 
     article = raw.get(record["article_id"])
     if article is None:
-        problems.append(Problem("unknown-article", f"unknown article {record['article_id']!r}", **at, field="article_id", hint=f"known: {', '.join(sorted(raw))}"))
+        problems.append(
+            Problem(
+                "unknown-article",
+                f"unknown article {record['article_id']!r}",
+                **at,
+                field="article_id",
+                hint=f"known: {', '.join(sorted(raw))}",
+            )
+        )
         return None
     resolved = resolve_span(record, article, at)
     if isinstance(resolved, Problem):
@@ -332,7 +402,13 @@ def _compile_record(
         entry = catalog.get(record["entity_id"])
         if entry is None:
             problems.append(
-                Problem("unknown-entity", f"entity_id {record['entity_id']!r} is not in the entity catalog", **at, field="entity_id", hint=f"add it to {CATALOG_FILE}")
+                Problem(
+                    "unknown-entity",
+                    f"entity_id {record['entity_id']!r} is not in the entity catalog",
+                    **at,
+                    field="entity_id",
+                    hint=f"add it to {CATALOG_FILE}",
+                )
             )
             return None
         return {

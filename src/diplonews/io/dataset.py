@@ -56,18 +56,44 @@ def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
         path = dataset_dir / paths.DATA_FILE_TEMPLATE.format(config=name)
         file = display_path(path)
         if not path.is_file():
-            problems.append(Problem("missing-file", f"the dataset has no {name} config", file=file, hint="run `diplonews build`, or pass --dataset FOLDER"))
+            problems.append(
+                Problem(
+                    "missing-file",
+                    f"the dataset has no {name} config",
+                    file=file,
+                    hint="run `diplonews build`, or pass --dataset FOLDER",
+                )
+            )
             continue
         try:
             arrow = pq.read_table(path)
         except (OSError, pa.ArrowException) as error:
-            problems.append(Problem("unreadable-parquet", f"unreadable Parquet file: {error}", file=file, hint="rebuild with `diplonews build`"))
+            problems.append(
+                Problem(
+                    "unreadable-parquet",
+                    f"unreadable Parquet file: {error}",
+                    file=file,
+                    hint="rebuild with `diplonews build`",
+                )
+            )
             continue
         table = schema.DATASET_TABLES[name]
         missing = [column for column in table.column_names if column not in arrow.column_names]
-        problems += [Problem("missing-field", "column missing", file=file, field=column, hint="rebuild with `diplonews build`") for column in missing]
+        problems += [
+            Problem("missing-field", "column missing", file=file, field=column, hint="rebuild with `diplonews build`")
+            for column in missing
+        ]
         extra = [column for column in arrow.column_names if column not in table.column_names]
-        problems += [Problem("unknown-field", "column not in the contract", file=file, field=column, hint="rebuild with `diplonews build`") for column in extra]
+        problems += [
+            Problem(
+                "unknown-field",
+                "column not in the contract",
+                file=file,
+                field=column,
+                hint="rebuild with `diplonews build`",
+            )
+            for column in extra
+        ]
         if missing or extra:
             continue
         columns = []
@@ -76,7 +102,14 @@ def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
                 columns.append(arrow.column(column.name).cast(column.to_arrow().type))
             except (pa.ArrowException, ValueError) as error:
                 found = arrow.schema.field(column.name).type
-                problems.append(Problem("type-error", f"column has Arrow type {found}, the contract says {column.dtype}: {error}", file=file, field=column.name))
+                problems.append(
+                    Problem(
+                        "type-error",
+                        f"column has Arrow type {found}, the contract says {column.dtype}: {error}",
+                        file=file,
+                        field=column.name,
+                    )
+                )
         if len(columns) == len(table.columns):
             tables[name] = pa.table(columns, names=list(table.column_names))
     if problems:

@@ -42,13 +42,26 @@ def check_readable(path: Path, *, max_bytes: int | None = None) -> int:
     except OSError as error:
         raise DiplonewsError(Problem("not-a-file", f"cannot open: {error.strerror or error}", file=file)) from None
     if not stat.S_ISREG(status.st_mode):
-        kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a FIFO" if stat.S_ISFIFO(status.st_mode) else "not a regular file"
+        kind = (
+            "a directory"
+            if stat.S_ISDIR(status.st_mode)
+            else "a FIFO"
+            if stat.S_ISFIFO(status.st_mode)
+            else "not a regular file"
+        )
         raise DiplonewsError(Problem("not-a-file", f"the path is {kind}", file=file, hint="pass a regular file"))
     if not os.access(path, os.R_OK):
-        raise DiplonewsError(Problem("unreadable-file", "permission denied", file=file, hint="check the file's permissions"))
+        raise DiplonewsError(
+            Problem("unreadable-file", "permission denied", file=file, hint="check the file's permissions")
+        )
     if max_bytes is not None and status.st_size > max_bytes:
         raise DiplonewsError(
-            Problem("file-too-large", f"file is {status.st_size:,} bytes, over the limit of {max_bytes:,}", file=file, hint="split the file")
+            Problem(
+                "file-too-large",
+                f"file is {status.st_size:,} bytes, over the limit of {max_bytes:,}",
+                file=file,
+                hint="split the file",
+            )
         )
     return status.st_size
 
@@ -59,28 +72,67 @@ def read_bytes(path: Path, *, max_bytes: int | None = None) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise DiplonewsError(Problem("unreadable-file", f"cannot read: {error.strerror or error}", file=display_path(path))) from None
+        raise DiplonewsError(
+            Problem("unreadable-file", f"cannot read: {error.strerror or error}", file=display_path(path))
+        ) from None
 
 
 def decode_utf8(data: bytes, file: str, *, allow_empty: bool = False) -> str:
     """Strict UTF-8 without BOM and with LF line ends, or a problem naming the line."""
     if not data and not allow_empty:
-        raise DiplonewsError(Problem("empty-file", "file is empty", file=file, hint="an empty layer is written as a file with no lines; delete the file or add records"))
+        raise DiplonewsError(
+            Problem(
+                "empty-file",
+                "file is empty",
+                file=file,
+                hint="an empty layer is written as a file with no lines; delete the file or add records",
+            )
+        )
     if data.startswith(b"\xef\xbb\xbf"):
-        raise DiplonewsError(Problem("bom", "file starts with a UTF-8 byte-order mark (BOM)", file=file, line=1, hint="save the file as UTF-8 without BOM"))
+        raise DiplonewsError(
+            Problem(
+                "bom",
+                "file starts with a UTF-8 byte-order mark (BOM)",
+                file=file,
+                line=1,
+                hint="save the file as UTF-8 without BOM",
+            )
+        )
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) >= 2 and (data[1:2] == b"\x00" or data[0:1] == b"\x00")):
-        raise DiplonewsError(Problem("not-utf8", "the file looks like UTF-16 (byte-order mark or NUL bytes)", file=file, line=1, hint="re-encode the file as UTF-8"))
+        raise DiplonewsError(
+            Problem(
+                "not-utf8",
+                "the file looks like UTF-16 (byte-order mark or NUL bytes)",
+                file=file,
+                line=1,
+                hint="re-encode the file as UTF-8",
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise DiplonewsError(
-            Problem("not-utf8", f"not valid UTF-8: byte 0x{data[error.start]:02x} at column {column}", file=file, line=line, hint="re-encode the file as UTF-8")
+            Problem(
+                "not-utf8",
+                f"not valid UTF-8: byte 0x{data[error.start]:02x} at column {column}",
+                file=file,
+                line=line,
+                hint="re-encode the file as UTF-8",
+            )
         ) from None
     if "\r" in text:
         line = text[: text.index("\r")].count("\n") + 1
-        raise DiplonewsError(Problem("crlf", "carriage return (CRLF or CR line end)", file=file, line=line, hint="convert line ends to LF (\\n)"))
+        raise DiplonewsError(
+            Problem(
+                "crlf",
+                "carriage return (CRLF or CR line end)",
+                file=file,
+                line=line,
+                hint="convert line ends to LF (\\n)",
+            )
+        )
     return text
 
 
@@ -98,7 +150,9 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def read_jsonl(path: Path, *, max_bytes: int = MAX_TEXT_FILE_BYTES, allow_empty: bool = False) -> list[tuple[int, dict[str, Any]]]:
+def read_jsonl(
+    path: Path, *, max_bytes: int = MAX_TEXT_FILE_BYTES, allow_empty: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
     """All records of a JSONL file with their line numbers; every malformed line is reported."""
     text = read_utf8(path, max_bytes=max_bytes, allow_empty=allow_empty)
     file = display_path(path)
@@ -110,13 +164,31 @@ def read_jsonl(path: Path, *, max_bytes: int = MAX_TEXT_FILE_BYTES, allow_empty:
         try:
             record = json.loads(line, object_pairs_hook=_no_duplicate_keys)
         except RecursionError:
-            problems.add(Problem("malformed-json", "JSON nested too deeply", file=file, line=number, hint="each line must be one flat JSON object"))
+            problems.add(
+                Problem(
+                    "malformed-json",
+                    "JSON nested too deeply",
+                    file=file,
+                    line=number,
+                    hint="each line must be one flat JSON object",
+                )
+            )
             continue
         except (json.JSONDecodeError, ValueError) as error:
-            problems.add(Problem("malformed-json", f"malformed JSON: {error}", file=file, line=number, hint="each line must be one JSON object"))
+            problems.add(
+                Problem(
+                    "malformed-json",
+                    f"malformed JSON: {error}",
+                    file=file,
+                    line=number,
+                    hint="each line must be one JSON object",
+                )
+            )
             continue
         if not isinstance(record, dict):
-            problems.add(Problem("not-an-object", f"expected a JSON object, found {json_type(record)}", file=file, line=number))
+            problems.add(
+                Problem("not-an-object", f"expected a JSON object, found {json_type(record)}", file=file, line=number)
+            )
             continue
         records.append((number, record))
     problems.raise_if_any()
@@ -125,7 +197,15 @@ def read_jsonl(path: Path, *, max_bytes: int = MAX_TEXT_FILE_BYTES, allow_empty:
     return records
 
 
-_JSON_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object", type(None): "null"}
+_JSON_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 
 
 def json_type(value: Any) -> str:

@@ -36,8 +36,11 @@ MAX_PREDICTION_FILE_BYTES = 8 * 1024**3
 FAST_JSONL_BYTES = 1 << 20  # above this size, try the pyarrow reader first
 # The Arrow types prediction readers parse into: the contract types, integers widened to
 # int64 so that an out-of-range offset is seen (and reported) rather than wrapped.
-_ARROW_INPUT: dict[str, pa.DataType] = {dtype: pa.int64() if dtype == "int32" else spec.arrow for dtype, spec in types.TYPES.items() if spec.arrow is not None}
-
+_ARROW_INPUT: dict[str, pa.DataType] = {
+    dtype: pa.int64() if dtype == "int32" else spec.arrow
+    for dtype, spec in types.TYPES.items()
+    if spec.arrow is not None
+}
 
 
 @dataclass
@@ -85,7 +88,12 @@ def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
         raise DiplonewsError(
-            Problem("unknown-format", f"unknown prediction file format {path.suffix!r}", file=display_path(path), hint=f"use one of {', '.join(sorted(FORMATS))}")
+            Problem(
+                "unknown-format",
+                f"unknown prediction file format {path.suffix!r}",
+                file=display_path(path),
+                hint=f"use one of {', '.join(sorted(FORMATS))}",
+            )
         )
     if check_readable(path, max_bytes=MAX_PREDICTION_FILE_BYTES) == 0:
         raise _no_rows(display_path(path))
@@ -102,7 +110,12 @@ def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
 
 def _no_rows(file: str) -> DiplonewsError:
     return DiplonewsError(
-        Problem("no-rows", "no predictions (zero rows)", file=file, hint="an empty output is almost always a failed export; a model that finds nothing fails the gates anyway")
+        Problem(
+            "no-rows",
+            "no predictions (zero rows)",
+            file=file,
+            hint="an empty output is almost always a failed export; a model that finds nothing fails the gates anyway",
+        )
     )
 
 
@@ -111,7 +124,9 @@ def from_records(records: Iterable[Mapping[str, Any]], table: schema.Table, name
     numbered = []
     for index, record in enumerate(records):
         if not isinstance(record, Mapping):
-            raise DiplonewsError(Problem("not-an-object", f"expected a mapping, found {type(record).__name__}", file=name, row=index + 1))
+            raise DiplonewsError(
+                Problem("not-an-object", f"expected a mapping, found {type(record).__name__}", file=name, row=index + 1)
+            )
         numbered.append((index + 1, dict(record)))
     if not numbered:
         raise _no_rows(name)
@@ -129,13 +144,21 @@ def from_frame(frame: Any, table: schema.Table, name: str = "<dataframe>") -> Pr
         try:
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-            raise DiplonewsError(Problem("type-error", f"cannot convert the frame to columns: {error}", file=name, hint="every column must hold one type")) from None
+            raise DiplonewsError(
+                Problem(
+                    "type-error",
+                    f"cannot convert the frame to columns: {error}",
+                    file=name,
+                    hint="every column must hold one type",
+                )
+            ) from None
     if arrow.num_rows == 0:
         raise _no_rows(name)
     return PredictionFile(name, "frame", _frame_from_arrow(arrow, table, name))
 
 
 # ---- JSONL ----------------------------------------------------------------------------
+
 
 def _read_jsonl(path: Path, table: schema.Table) -> PredictionFile:
     if path.stat().st_size > FAST_JSONL_BYTES:
@@ -144,7 +167,9 @@ def _read_jsonl(path: Path, table: schema.Table) -> PredictionFile:
             return fast
     records = read_jsonl(path, max_bytes=MAX_PREDICTION_FILE_BYTES)
     frame = _frame_from_records(records, table, lambda line: {"file": display_path(path), "line": line})
-    return PredictionFile(display_path(path), "jsonl", frame, path, np.array([line for line, _ in records], dtype=np.int64))
+    return PredictionFile(
+        display_path(path), "jsonl", frame, path, np.array([line for line, _ in records], dtype=np.int64)
+    )
 
 
 def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
@@ -171,7 +196,9 @@ def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
         return None  # a blank or indented line: line numbers would shift, let the strict reader count
     n_lines = newlines.size + 1
     explicit = pa.schema([pa.field(column.name, _ARROW_INPUT[column.dtype]) for column in table.columns])
-    options = pa_json.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="error", newlines_in_values=False)
+    options = pa_json.ParseOptions(
+        explicit_schema=explicit, unexpected_field_behavior="error", newlines_in_values=False
+    )
     try:
         arrow = pa_json.read_json(pa.BufferReader(data), parse_options=options)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, UnicodeDecodeError):
@@ -194,7 +221,9 @@ def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
     return PredictionFile(display_path(path), "jsonl", frame, path, np.arange(1, n_lines + 1, dtype=np.int64))
 
 
-def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: schema.Table, locate: Any) -> pl.DataFrame:
+def _frame_from_records(
+    records: Sequence[tuple[int, dict[str, Any]]], table: schema.Table, locate: Any
+) -> pl.DataFrame:
     """Columns from JSON-like records: each value of the right JSON type, or a problem at its line.
 
     A key absent on a line reads as null (the pandera stage reports a null where none is
@@ -211,11 +240,18 @@ def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: sc
     for column in table.columns:
         if column.name not in present:
             continue  # absent on every line: the pandera stage reports a missing column
-        values = []
+        values: list[Any] = []
         for line, record in records:
             if column.name not in record:
                 if column.nullable and column.name not in table.optional:
-                    problems.add(Problem("missing-field", "required field is missing (write null if it has no value)", field=column.name, **locate(line)))
+                    problems.add(
+                        Problem(
+                            "missing-field",
+                            "required field is missing (write null if it has no value)",
+                            field=column.name,
+                            **locate(line),
+                        )
+                    )
                 values.append(None)
                 continue
             value = record[column.name]
@@ -226,7 +262,9 @@ def _frame_from_records(records: Sequence[tuple[int, dict[str, Any]]], table: sc
         columns[column.name] = pl.Series(column.name, values, dtype=column.type.polars_input)
     for key in present:
         if key not in known:
-            columns[key] = pl.Series(key, [None] * len(records), dtype=pl.String())  # kept for the schema's strict check
+            columns[key] = pl.Series(
+                key, [None] * len(records), dtype=pl.String()
+            )  # kept for the schema's strict check
     problems.raise_if_any()
     return _drop_absent_optional(pl.DataFrame(list(columns.values())), table)
 
@@ -253,7 +291,14 @@ def _read_csv(path: Path, table: schema.Table) -> PredictionFile:
     try:
         raw = pl.read_csv(path, infer_schema=False, empty_string_is_null=True, raise_if_empty=True)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-        raise DiplonewsError(Problem("unreadable-csv", f"not a readable CSV file: {error}".splitlines()[0], file=display_path(path), hint="a header line, then one span per line")) from None
+        raise DiplonewsError(
+            Problem(
+                "unreadable-csv",
+                f"not a readable CSV file: {error}".splitlines()[0],
+                file=display_path(path),
+                hint="a header line, then one span per line",
+            )
+        ) from None
     result = PredictionFile(display_path(path), "csv", raw, path)
     problems = ProblemCollector()
     typed: list[pl.Series] = []
@@ -267,7 +312,15 @@ def _read_csv(path: Path, table: schema.Table) -> PredictionFile:
         converted = series.cast(pl.Int64, strict=False)
         bad = (series.is_not_null() & converted.is_null()).arg_true()
         for row in bad.head(problems.limit).to_list():
-            problems.add(Problem("type-error", f"expected {column.type.described}", field=name, value=series[row], **result.locate(row)))
+            problems.add(
+                Problem(
+                    "type-error",
+                    f"expected {column.type.described}",
+                    field=name,
+                    value=series[row],
+                    **result.locate(row),
+                )
+            )
         problems.total += max(0, len(bad) - problems.limit)
         typed.append(converted.alias(name))
     problems.raise_if_any()
@@ -295,7 +348,9 @@ def _read_parquet(path: Path, table: schema.Table) -> PredictionFile:
     try:
         arrow = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as error:
-        raise DiplonewsError(Problem("unreadable-parquet", f"not a readable Parquet file: {error}", file=display_path(path))) from None
+        raise DiplonewsError(
+            Problem("unreadable-parquet", f"not a readable Parquet file: {error}", file=display_path(path))
+        ) from None
     return PredictionFile(display_path(path), "parquet", _frame_from_arrow(arrow, table, display_path(path)), path)
 
 
@@ -324,9 +379,20 @@ def _frame_from_arrow(arrow: pa.Table, table: schema.Table, name: str) -> pl.Dat
         kind = _arrow_kind(arrow_field.type)
         expected = "string" if column.dtype == "class_label" else column.dtype
         if kind not in {expected, "null"}:
-            problems.append(Problem("type-error", f"expected {column.type.described} column, found Arrow type {arrow_field.type}", file=name, field=arrow_field.name))
+            problems.append(
+                Problem(
+                    "type-error",
+                    f"expected {column.type.described} column, found Arrow type {arrow_field.type}",
+                    file=name,
+                    field=arrow_field.name,
+                )
+            )
             continue
-        arrays[arrow_field.name] = array.cast(_ARROW_INPUT[column.dtype]) if kind != "null" else pa.nulls(len(array), _ARROW_INPUT[column.dtype])
+        arrays[arrow_field.name] = (
+            array.cast(_ARROW_INPUT[column.dtype])
+            if kind != "null"
+            else pa.nulls(len(array), _ARROW_INPUT[column.dtype])
+        )
     if problems:
         raise DiplonewsError(problems)
     frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()

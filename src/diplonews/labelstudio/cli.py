@@ -129,7 +129,10 @@ def _parse_predictions(specs: list[str]) -> dict[str, Path]:
         layer, _, file = spec.partition("=")
         if layer not in LAYER_FILES or not file:
             raise DiplonewsError(
-                Problem("bad-export", f"bad --predictions {spec!r}", where="",
+                Problem(
+                    "bad-export",
+                    f"bad --predictions {spec!r}",
+                    where="",
                     field="--predictions",
                     hint=f"write LAYER=FILE with LAYER one of {', '.join(LAYER_FILES)}",
                 )
@@ -178,7 +181,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
     project = find_project(server, args.project, args.project_id)
     if project is None:
         raise DiplonewsError(
-            Problem("bad-export", f"no project titled {args.project!r}", where=server.url,
+            Problem(
+                "bad-export",
+                f"no project titled {args.project!r}",
+                where=server.url,
                 field="--project",
                 hint="push first, or pass --project-id",
             )

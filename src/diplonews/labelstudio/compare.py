@@ -25,7 +25,10 @@ def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]
         name = folder.resolve().name
         if name in sets:
             problems.append(
-                Problem("bad-export", f"two folders are named {name!r}", where=display_path(folder),
+                Problem(
+                    "bad-export",
+                    f"two folders are named {name!r}",
+                    where=display_path(folder),
                     hint="annotators are told apart by folder name",
                 )
             )
@@ -47,7 +50,9 @@ def annotated_articles(folder: Path) -> set[str] | None:
     try:
         return set(json.loads(path.read_text(encoding="utf-8"))["annotated_articles"])
     except (ValueError, KeyError, TypeError):
-        raise DiplonewsError(Problem("bad-export", "unreadable pull record", where=display_path(path), hint="pull again")) from None
+        raise DiplonewsError(
+            Problem("bad-export", "unreadable pull record", where=display_path(path), hint="pull again")
+        ) from None
 
 
 def restrict(annotation_set: AnnotationSet, article_ids: set[str]) -> AnnotationSet:
@@ -83,6 +88,11 @@ def comparable_sets(folders: list[Path], raw_dir: Path) -> tuple[dict[str, Annot
         return sets, sorted({row["id"] for s in sets.values() for row in s.articles})
     if not common:
         raise DiplonewsError(
-            Problem("no-overlap", "no article was annotated by every annotator", where="", hint="agreement needs shared articles")
+            Problem(
+                "no-overlap",
+                "no article was annotated by every annotator",
+                where="",
+                hint="agreement needs shared articles",
+            )
         )
     return {name: restrict(s, common) for name, s in sets.items()}, sorted(common)

@@ -88,7 +88,11 @@ def _text_entries(result: dict[str, Any], at: str, problems: list[Problem]) -> s
     if isinstance(entries, str):
         entries = [entries]
     if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
-        problems.append(Problem("bad-export", f"expected a list of strings, found {entries!r}", where=at, field=result.get("from_name")))
+        problems.append(
+            Problem(
+                "bad-export", f"expected a list of strings, found {entries!r}", where=at, field=result.get("from_name")
+            )
+        )
         return None
     text = "\n".join(entries)
     return text if text.strip() else None
@@ -108,7 +112,13 @@ def _one_choice(
         return None
     if choices[0] not in allowed:
         problems.append(
-            Problem("unknown-label", f"unknown choice {choices[0]!r}", where=at, field=control, hint=f"one of: {', '.join(allowed)}")
+            Problem(
+                "unknown-label",
+                f"unknown choice {choices[0]!r}",
+                where=at,
+                field=control,
+                hint=f"one of: {', '.join(allowed)}",
+            )
         )
         return None
     return choices[0]
@@ -148,7 +158,14 @@ def convert_annotation(
     article_controls: dict[str, dict[str, Any]] = {}
 
     if not isinstance(result, list):
-        return None, [Problem("bad-export", f"annotation result must be a list, found {type(result).__name__}", where=at, field="result")]
+        return None, [
+            Problem(
+                "bad-export",
+                f"annotation result must be a list, found {type(result).__name__}",
+                where=at,
+                field="result",
+            )
+        ]
     for index, item in enumerate(result):
         item_at = f"{at}, result[{index}]"
         if not isinstance(item, dict):
@@ -169,11 +186,21 @@ def convert_annotation(
                 continue
             refused.add(region_id)  # until it passes every check below
             if not isinstance(chosen, list) or len(chosen) != 1:
-                problems.append(Problem("unknown-label", f"a region needs exactly one label, found {chosen!r}", where=item_at, field=control))
+                problems.append(
+                    Problem(
+                        "unknown-label",
+                        f"a region needs exactly one label, found {chosen!r}",
+                        where=item_at,
+                        field=control,
+                    )
+                )
                 continue
             if chosen[0] not in cfg.LABEL_VALUES[control]:
                 problems.append(
-                    Problem("bad-export", f"unknown {control} label {chosen[0]!r}", where=item_at,
+                    Problem(
+                        "bad-export",
+                        f"unknown {control} label {chosen[0]!r}",
+                        where=item_at,
                         field=control,
                         hint=f"labels of {control}: {', '.join(cfg.LABEL_VALUES[control])}; the label sets live in src/diplonews/labels.py",
                     )
@@ -182,7 +209,10 @@ def convert_annotation(
             if region_id in regions:
                 other = regions[region_id].control
                 problems.append(
-                    Problem("bad-export", f"region carries two labels ({other} and {control})", where=item_at,
+                    Problem(
+                        "bad-export",
+                        f"region carries two labels ({other} and {control})",
+                        where=item_at,
                         field=control,
                         hint="a region is an entity, a timex or a discrepancy span: split it into two regions",
                     )
@@ -190,22 +220,41 @@ def convert_annotation(
                 continue
             start, end = value.get("start"), value.get("end")
             if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
-                problems.append(Problem("type-error", f"start/end must be integers, found {start!r}/{end!r}", where=item_at, field="start"))
+                problems.append(
+                    Problem(
+                        "type-error",
+                        f"start/end must be integers, found {start!r}/{end!r}",
+                        where=item_at,
+                        field="start",
+                    )
+                )
                 continue
             try:
                 cp_start, cp_end = offsets.to_codepoints(start), offsets.to_codepoints(end)
             except ValueError as error:
-                problems.append(Problem("span-out-of-range", f"bad UTF-16 offset: {error}", where=item_at, field="start"))
+                problems.append(
+                    Problem("span-out-of-range", f"bad UTF-16 offset: {error}", where=item_at, field="start")
+                )
                 continue
             if cp_start >= cp_end:
-                problems.append(Problem("span-out-of-range", f"empty or reversed span [{start}, {end}) (UTF-16)", where=item_at, field="start"))
+                problems.append(
+                    Problem(
+                        "span-out-of-range",
+                        f"empty or reversed span [{start}, {end}) (UTF-16)",
+                        where=item_at,
+                        field="start",
+                    )
+                )
                 continue
             surface = article.text[cp_start:cp_end]
             claimed = value.get("text")
             if claimed != surface:
                 problems.append(
-                    Problem("span-mismatch", f"region text {claimed!r} does not match article {article.id}[{cp_start}:{cp_end}] = {surface!r} "
-                        f"(UTF-16 [{start}, {end}))", where=item_at,
+                    Problem(
+                        "span-mismatch",
+                        f"region text {claimed!r} does not match article {article.id}[{cp_start}:{cp_end}] = {surface!r} "
+                        f"(UTF-16 [{start}, {end}))",
+                        where=item_at,
                         field="text",
                         hint="the task text differs from the raw article, or the offsets were not counted in UTF-16 code units",
                     )
@@ -222,7 +271,10 @@ def convert_annotation(
             article_controls[control] = item
         else:
             problems.append(
-                Problem("bad-export", f"unknown control {control!r}", where=item_at,
+                Problem(
+                    "bad-export",
+                    f"unknown control {control!r}",
+                    where=item_at,
                     field="from_name",
                     hint="the project's labeling config differs from annotations/label_studio.xml; push to update it",
                 )
@@ -235,13 +287,22 @@ def convert_annotation(
             continue
         if region is None:
             problems.append(
-                Problem("bad-export", "attribute of a missing region (no labeled region has this id)", where=item_at, field=control)
+                Problem(
+                    "bad-export",
+                    "attribute of a missing region (no labeled region has this id)",
+                    where=item_at,
+                    field=control,
+                )
             )
             continue
         owner = cfg.PER_REGION[control][0]
         if region.control != owner:
             problems.append(
-                Problem("bad-export", f"{control} belongs to {owner} regions, this region is a {region.control}", where=item_at, field=control
+                Problem(
+                    "bad-export",
+                    f"{control} belongs to {owner} regions, this region is a {region.control}",
+                    where=item_at,
+                    field=control,
                 )
             )
             continue
@@ -260,7 +321,10 @@ def convert_annotation(
             continue
         if missing:
             problems.append(
-                Problem("bad-export", f"relation {ends[0]!r} -> {ends[1]!r} points to a missing region {missing[0]!r}", where=rel_at,
+                Problem(
+                    "bad-export",
+                    f"relation {ends[0]!r} -> {ends[1]!r} points to a missing region {missing[0]!r}",
+                    where=rel_at,
                     field="to_id",
                     hint="delete the relation, or restore the region it links",
                 )
@@ -274,7 +338,10 @@ def convert_annotation(
             or (rel_labels and rel_labels[0] not in cfg.RELATION_LABELS)
         ):
             problems.append(
-                Problem("bad-export", f"unknown relation label(s) {rel_labels!r}", where=rel_at,
+                Problem(
+                    "bad-export",
+                    f"unknown relation label(s) {rel_labels!r}",
+                    where=rel_at,
                     field="labels",
                     hint=f"one of: {', '.join(cfg.RELATION_LABELS)}",
                 )
@@ -289,7 +356,10 @@ def convert_annotation(
         if label == cfg.RELATION_ANCHOR:
             if kinds != {cfg.TIMEX}:
                 problems.append(
-                    Problem("bad-export", f"an anchor relation links two timexes, not {first.control} -> {second.control}", where=rel_at,
+                    Problem(
+                        "bad-export",
+                        f"an anchor relation links two timexes, not {first.control} -> {second.control}",
+                        where=rel_at,
                         field="labels",
                     )
                 )
@@ -297,7 +367,10 @@ def convert_annotation(
             direction = relation.get("direction", "right")
             if direction not in {"right", "left"}:
                 problems.append(
-                    Problem("bad-export", f"an anchor relation needs a direction, found {direction!r}", where=rel_at,
+                    Problem(
+                        "bad-export",
+                        f"an anchor relation needs a direction, found {direction!r}",
+                        where=rel_at,
                         field="direction",
                         hint="point it from the anchored timex to its anchor",
                     )
@@ -305,13 +378,20 @@ def convert_annotation(
                 continue
             anchored, anchor = (first, second) if direction == "right" else (second, first)
             if anchored.id in anchors and anchors[anchored.id] != anchor.id:
-                problems.append(Problem("bad-export", f"timex {anchored.id!r} has two anchor relations", where=rel_at, field="labels"))
+                problems.append(
+                    Problem(
+                        "bad-export", f"timex {anchored.id!r} has two anchor relations", where=rel_at, field="labels"
+                    )
+                )
                 continue
             anchors[anchored.id] = anchor.id
         else:
             if kinds != {cfg.DISCREPANCY}:
                 problems.append(
-                    Problem("bad-export", f"a {label} relation links two discrepancy spans, not {first.control} -> {second.control}", where=rel_at,
+                    Problem(
+                        "bad-export",
+                        f"a {label} relation links two discrepancy spans, not {first.control} -> {second.control}",
+                        where=rel_at,
                         field="labels",
                     )
                 )
@@ -335,7 +415,10 @@ def convert_annotation(
         named = sorted({span.discrepancy_id for span in members if span.discrepancy_id})
         if len(named) > 1:
             problems.append(
-                Problem("bad-export", f"spans linked by {cfg.RELATION_SAME_DISCREPANCY} relations have different discrepancy_ids {named}", where=members[0].at,
+                Problem(
+                    "bad-export",
+                    f"spans linked by {cfg.RELATION_SAME_DISCREPANCY} relations have different discrepancy_ids {named}",
+                    where=members[0].at,
                     field=cfg.DISCREPANCY_ID,
                     hint="one discrepancy, one id: fix the ids or delete the relation",
                 )
@@ -374,7 +457,10 @@ def _article_fields(
     event = _one_choice(controls.get(cfg.ARTICLE_EVENT), labels.EVENTS, at, problems)
     if event is None and len(problems) == found:
         problems.append(
-            Problem("bad-export", "the article's event is not chosen", where=at,
+            Problem(
+                "bad-export",
+                "the article's event is not chosen",
+                where=at,
                 field=cfg.ARTICLE_EVENT,
                 hint=f"choose one of: {', '.join(labels.EVENTS)}",
             )
@@ -391,7 +477,10 @@ def _article_fields(
     }
     if record["dct"] is not None and not DCT_PATTERN.match(record["dct"]):
         problems.append(
-            Problem("bad-export", f"dct {record['dct']!r} is not a date YYYY-MM-DD", where=at,
+            Problem(
+                "bad-export",
+                f"dct {record['dct']!r} is not a date YYYY-MM-DD",
+                where=at,
                 field="dct",
                 hint="leave it empty when the text does not determine it",
             )
@@ -414,7 +503,10 @@ def _entity_row(region: _Region, article_id: str, at: str, pulled: _TaskPull, pr
         entity_id = re.sub(r"[^a-z0-9]+", "_", canonical.lower()).strip("_")
     if not entity_id:
         problems.append(
-            Problem("bad-export", "entity mention has no entity_id (and no canonical name to derive it from)", where=at,
+            Problem(
+                "bad-export",
+                "entity mention has no entity_id (and no canonical name to derive it from)",
+                where=at,
                 field=cfg.ENTITY_ID,
                 hint="type the referent's entity_id, e.g. qin_gang",
             )
@@ -422,7 +514,10 @@ def _entity_row(region: _Region, article_id: str, at: str, pulled: _TaskPull, pr
         return
     if not ENTITY_ID_PATTERN.match(entity_id):
         problems.append(
-            Problem("bad-export", f"entity_id {entity_id!r} is not a lowercase slug", where=at,
+            Problem(
+                "bad-export",
+                f"entity_id {entity_id!r} is not a lowercase slug",
+                where=at,
                 field=cfg.ENTITY_ID,
                 hint="use a-z, 0-9 and _ only, e.g. qin_gang",
             )
@@ -458,7 +553,10 @@ def _timex_row(
     value = value.strip() if value is not None else None
     if not timex.is_valid_value(region.label, value):
         problems.append(
-            Problem("bad-export", f"{value!r} is not a valid TIMEX3 value for type {region.label}", where=at,
+            Problem(
+                "bad-export",
+                f"{value!r} is not a valid TIMEX3 value for type {region.label}",
+                where=at,
                 field=cfg.TIMEX_VALUE,
                 hint="see annotations/GUIDELINES.md section 2.4; leave it empty when the text does not determine it",
             )
@@ -470,7 +568,10 @@ def _timex_row(
     if region.id in anchors:
         if anchor is not None:
             problems.append(
-                Problem("bad-export", "anchored both to the dct and, by a relation, to another timex", where=at,
+                Problem(
+                    "bad-export",
+                    "anchored both to the dct and, by a relation, to another timex",
+                    where=at,
                     field=cfg.TIMEX_ANCHOR,
                     hint="untick dct or delete the anchor relation",
                 )
@@ -502,7 +603,10 @@ def _discrepancy_span(
     discrepancy_id = discrepancy_id.strip() if discrepancy_id else None
     if discrepancy_id is not None and not REGION_ID_PATTERN.match(discrepancy_id):
         problems.append(
-            Problem("bad-export", f"discrepancy_id {discrepancy_id!r} has characters outside letters, digits and _ . : -", where=at,
+            Problem(
+                "bad-export",
+                f"discrepancy_id {discrepancy_id!r} has characters outside letters, digits and _ . : -",
+                where=at,
                 field=cfg.DISCREPANCY_ID,
             )
         )
@@ -563,7 +667,10 @@ def _merge_discrepancies(spans: list[_DiscrepancySpan], problems: list[Problem])
             if len(distinct) > 1:
                 shown = "; ".join(f"{value!r} at {at}" for value, at in values if value is not None)
                 problems.append(
-                    Problem("bad-export", f"discrepancy {discrepancy_id}: its spans disagree on {name}: {shown}", where=members[0].at,
+                    Problem(
+                        "bad-export",
+                        f"discrepancy {discrepancy_id}: its spans disagree on {name}: {shown}",
+                        where=members[0].at,
                         field=name,
                         hint="the fields of a discrepancy must be equal on all its spans (or left empty on all but one)",
                     )
@@ -571,7 +678,10 @@ def _merge_discrepancies(spans: list[_DiscrepancySpan], problems: list[Problem])
                 return None
             if not distinct and required:
                 problems.append(
-                    Problem("bad-export", f"discrepancy {discrepancy_id} has no {name}", where=members[0].at,
+                    Problem(
+                        "bad-export",
+                        f"discrepancy {discrepancy_id} has no {name}",
+                        where=members[0].at,
                         field=name,
                         hint=f"fill {name} on one of its spans",
                     )
@@ -614,7 +724,10 @@ def _merged_catalog(tasks: list[dict[str, Any]], problems: list[Problem]) -> dic
             entity_id = entry["entity_id"]
             if entity_id in catalog and catalog[entity_id] != entry:
                 problems.append(
-                    Problem("bad-export", f"the catalog entry of {entity_id!r} differs from the one in task {source[entity_id]}", where=f"task {task.get('id')}",
+                    Problem(
+                        "bad-export",
+                        f"the catalog entry of {entity_id!r} differs from the one in task {source[entity_id]}",
+                        where=f"task {task.get('id')}",
                         field="meta",
                         hint="push again: every task gets the same catalog",
                     )
@@ -645,7 +758,10 @@ def _build_catalog(
         if len(distinct) > 1:
             shown = "; ".join(f"{name!r} at {at}" for name, at in names)
             problems.append(
-                Problem("bad-export", f"entity {entity_id!r} has different canonical names: {shown}", where=first_at[entity_id],
+                Problem(
+                    "bad-export",
+                    f"entity {entity_id!r} has different canonical names: {shown}",
+                    where=first_at[entity_id],
                     field=cfg.CANONICAL_NAME,
                     hint="one referent, one canonical name: make them equal",
                 )
@@ -657,7 +773,10 @@ def _build_catalog(
             continue
         if not distinct:
             problems.append(
-                Problem("bad-export", f"new entity {entity_id!r} has no canonical name", where=first_at[entity_id],
+                Problem(
+                    "bad-export",
+                    f"new entity {entity_id!r} has no canonical name",
+                    where=first_at[entity_id],
                     field=cfg.CANONICAL_NAME,
                     hint="type the referent's established English name on one of its mentions",
                 )
@@ -691,7 +810,10 @@ def convert_export(
         article_id = data.get("article_id")
         if not isinstance(article_id, str) or not isinstance(data.get("text"), str):
             problems.append(
-                Problem("bad-export", "task has no article_id/text in its data: not a diplonews task", where=at,
+                Problem(
+                    "bad-export",
+                    "task has no article_id/text in its data: not a diplonews task",
+                    where=at,
                     field="data",
                     hint="pull from a project created by `diplonews labelstudio push`",
                 )
@@ -699,14 +821,22 @@ def convert_export(
             continue
         if not isinstance(data.get("language"), str):
             problems.append(
-                Problem("bad-export", "task has no language in its data", where=at, field="data.language", hint="push again: push writes it"
+                Problem(
+                    "bad-export",
+                    "task has no language in its data",
+                    where=at,
+                    field="data.language",
+                    hint="push again: push writes it",
                 )
             )
             continue
         article = raw.get(article_id)
         if article is None:
             problems.append(
-                Problem("bad-export", f"article {article_id!r} has no raw file", where=at,
+                Problem(
+                    "bad-export",
+                    f"article {article_id!r} has no raw file",
+                    where=at,
                     field="article_id",
                     hint="pass the --raw-dir the project was pushed from",
                 )
@@ -714,8 +844,11 @@ def convert_export(
             continue
         if data["text"] != article.text:
             problems.append(
-                Problem("bad-export", f"the task's text of article {article_id} differs from {display_path(article.path)} "
-                    f"(sha256 {sha256_bytes(data['text'].encode('utf-8'))[:12]} vs {sha256_bytes(article.raw)[:12]})", where=at,
+                Problem(
+                    "bad-export",
+                    f"the task's text of article {article_id} differs from {display_path(article.path)} "
+                    f"(sha256 {sha256_bytes(data['text'].encode('utf-8'))[:12]} vs {sha256_bytes(article.raw)[:12]})",
+                    where=at,
                     field="data.text",
                     hint="offsets would shift: pull with the raw text the project was pushed with",
                 )
@@ -727,7 +860,10 @@ def convert_export(
         article_id = task["data"]["article_id"]
         if article_id in seen_articles:
             problems.append(
-                Problem("bad-export", f"article {article_id} is also task {seen_articles[article_id]}", where=f"task {task.get('id')}",
+                Problem(
+                    "bad-export",
+                    f"article {article_id} is also task {seen_articles[article_id]}",
+                    where=f"task {task.get('id')}",
                     field="data.article_id",
                     hint="one task per article: delete the duplicate task",
                 )
@@ -735,7 +871,10 @@ def convert_export(
         seen_articles.setdefault(article_id, task.get("id"))
     for article_id in sorted(set(raw) - set(seen_articles)):
         problems.append(
-            Problem("bad-export", f"article {article_id} has no task in the project", where=display_path(raw[article_id].path),
+            Problem(
+                "bad-export",
+                f"article {article_id} has no task in the project",
+                where=display_path(raw[article_id].path),
                 hint="push it first, or pass a --raw-dir holding only the project's articles",
             )
         )
@@ -761,8 +900,11 @@ def convert_export(
             article_id = task["data"]["article_id"]
             if article_id in mine:
                 problems.append(
-                    Problem("bad-export", f"{email} has two annotations of article {article_id} "
-                        f"({mine[article_id][1].get('id')} and {annotation.get('id')})", where=f"task {task.get('id')}",
+                    Problem(
+                        "bad-export",
+                        f"{email} has two annotations of article {article_id} "
+                        f"({mine[article_id][1].get('id')} and {annotation.get('id')})",
+                        where=f"task {task.get('id')}",
                         hint="delete the one that should not count in Label Studio, then pull again",
                     )
                 )
@@ -774,7 +916,13 @@ def convert_export(
     for email in sorted(by_annotator):
         slug = annotator_slug(email)
         if slug in slugs:
-            problems.append(Problem("annotator-clash", f"annotators {slugs[slug]} and {email} map to the same folder name {slug!r}", where=""))
+            problems.append(
+                Problem(
+                    "annotator-clash",
+                    f"annotators {slugs[slug]} and {email} map to the same folder name {slug!r}",
+                    where="",
+                )
+            )
             continue
         slugs[slug] = email
         folder = _convert_annotator(email, slug, tasks, by_annotator[email], raw, base_catalog, problems)
@@ -831,7 +979,10 @@ def _convert_annotator(
         for region_id, region_at in pulled.where.items():
             if region_id in where_of:
                 problems.append(
-                    Problem("bad-export", f"id {region_id!r} is also used at {where_of[region_id]}", where=region_at,
+                    Problem(
+                        "bad-export",
+                        f"id {region_id!r} is also used at {where_of[region_id]}",
+                        where=region_at,
                         field="id",
                         hint="mention and timex ids are unique across all articles: rename one region's id",
                     )
@@ -898,7 +1049,8 @@ def write_folders(
                 load_annotations(target, raw)
             except DiplonewsError as error:
                 problems.extend(
-                    dataclasses.replace(p, where=f"annotator {folder.annotator}" + (f", {p.where}" if p.where else "")) for p in error.problems
+                    dataclasses.replace(p, where=f"annotator {folder.annotator}" + (f", {p.where}" if p.where else ""))
+                    for p in error.problems
                 )
         if problems:
             raise DiplonewsError(problems)

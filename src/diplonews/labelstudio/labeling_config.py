@@ -84,7 +84,19 @@ LABEL_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 _PALETTES: dict[str, tuple[str, ...]] = {
-    ENTITY: ("#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#98df8a", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#9467bd", "#c49c94"),
+    ENTITY: (
+        "#1f77b4",
+        "#aec7e8",
+        "#ff7f0e",
+        "#2ca02c",
+        "#98df8a",
+        "#8c564b",
+        "#e377c2",
+        "#bcbd22",
+        "#17becf",
+        "#9467bd",
+        "#c49c94",
+    ),
     TIMEX: ("#6baed6", "#3182bd", "#9ecae1", "#08519c"),
     DISCREPANCY: ("#d62728", "#ff9896", "#e6550d", "#fd8d3c", "#a50f15", "#fdae6b", "#7f7f7f", "#c7c7c7"),
 }
@@ -107,7 +119,14 @@ def _labels(parent: ET.Element, name: str, header: str) -> None:
 
 
 def _textarea(parent: ET.Element, name: str, placeholder: str, *, per_region: bool, rows: int = 1) -> None:
-    attributes = {"name": name, "toName": TEXT, "editable": "true", "maxSubmissions": "1", "rows": str(rows), "placeholder": placeholder}
+    attributes = {
+        "name": name,
+        "toName": TEXT,
+        "editable": "true",
+        "maxSubmissions": "1",
+        "rows": str(rows),
+        "placeholder": placeholder,
+    }
     if per_region:
         attributes["perRegion"] = "true"
     _element(parent, "TextArea", **attributes)
@@ -134,8 +153,12 @@ def _region_panel(parent: ET.Element, label_name: str, title: str) -> ET.Element
 def label_config() -> str:
     """The XML, deterministic: the same labels.py gives the same bytes."""
     root = ET.Element("View")
-    root.append(ET.Comment(" Generated from src/diplonews/labels.py by diplonews.labelstudio.labeling_config; "
-                           "do not edit, run `diplonews labelstudio config`. "))
+    root.append(
+        ET.Comment(
+            " Generated from src/diplonews/labels.py by diplonews.labelstudio.labeling_config; "
+            "do not edit, run `diplonews labelstudio config`. "
+        )
+    )
     _header(root, "$article_id", "4")
     _labels(root, ENTITY, "Entities (annotations/GUIDELINES.md section 1)")
     _labels(root, TIMEX, "Temporal expressions (section 2)")

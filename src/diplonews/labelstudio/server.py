@@ -41,7 +41,10 @@ class Server:
             return function()
         except httpx.HTTPError as error:
             raise DiplonewsError(
-                Problem("bad-export", f"cannot {what}: {type(error).__name__}: {error}", where=self.url,
+                Problem(
+                    "bad-export",
+                    f"cannot {what}: {type(error).__name__}: {error}",
+                    where=self.url,
                     hint="is the server running? scripts/label_studio.sh status",
                 )
             ) from None
@@ -55,7 +58,9 @@ class Server:
             elif error.status_code == 404:
                 hint = "check --project-id"
             raise DiplonewsError(
-                Problem("server-error", f"cannot {what}: HTTP {error.status_code}: {body[:800]}", where=self.url, hint=hint)
+                Problem(
+                    "server-error", f"cannot {what}: HTTP {error.status_code}: {body[:800]}", where=self.url, hint=hint
+                )
             ) from None
 
 
@@ -66,14 +71,20 @@ def connect(url: str | None, api_key: str | None) -> Server:
     problems = []
     if not url:
         problems.append(
-            Problem("bad-export", "no Label Studio server given", where="",
+            Problem(
+                "bad-export",
+                "no Label Studio server given",
+                where="",
                 field="--url",
                 hint=f"pass --url or set {URL_ENV} (scripts/label_studio.sh start prints it)",
             )
         )
     if not api_key:
         problems.append(
-            Problem("bad-export", "no API token given", where="",
+            Problem(
+                "bad-export",
+                "no API token given",
+                where="",
                 field="--api-key",
                 hint=f"pass --api-key or set {API_KEY_ENV} (scripts/label_studio.sh start prints it)",
             )
@@ -98,7 +109,10 @@ def find_project(server: Server, title: str | None, project_id: int | None) -> A
     matches = [p for p in server.call("list projects", lambda: list(server.client.projects.list())) if p.title == title]
     if len(matches) > 1:
         raise DiplonewsError(
-            Problem("bad-export", f"{len(matches)} projects are titled {title!r} (ids {', '.join(str(p.id) for p in matches)})", where=server.url,
+            Problem(
+                "bad-export",
+                f"{len(matches)} projects are titled {title!r} (ids {', '.join(str(p.id) for p in matches)})",
+                where=server.url,
                 field="--project",
                 hint="choose one with --project-id",
             )
@@ -116,7 +130,9 @@ def export_project(server: Server, project_id: int) -> list[dict[str, Any]]:
     )
     export = json.loads(b"".join(chunks))
     if not isinstance(export, list):
-        raise DiplonewsError(Problem("bad-export", f"the export of project {project_id} is not a list of tasks", where=server.url))
+        raise DiplonewsError(
+            Problem("bad-export", f"the export of project {project_id} is not a list of tasks", where=server.url)
+        )
     return export
 
 
@@ -163,7 +179,10 @@ def push_tasks(
             task = existing.get(spec.article_id)
             if task is not None and task["data"].get("text") != spec.data["text"]:
                 problems.append(
-                    Problem("bad-export", "the task holds a different text of this article; its annotations' offsets would not fit the new text", where=f"task {task['id']} (article {spec.article_id})",
+                    Problem(
+                        "bad-export",
+                        "the task holds a different text of this article; its annotations' offsets would not fit the new text",
+                        where=f"task {task['id']} (article {spec.article_id})",
                         field="data.text",
                         hint="pull its annotations first, then push into a new project (--project NEW-TITLE)",
                     )

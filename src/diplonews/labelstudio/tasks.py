@@ -80,7 +80,10 @@ def _article_results(article: dict[str, Any]) -> list[dict[str, Any]]:
 def _check_region_id(region_id: Any, at: str, problems: list[Problem]) -> bool:
     if not isinstance(region_id, str) or not REGION_ID_PATTERN.match(region_id):
         problems.append(
-            Problem("bad-export", f"id {region_id!r} cannot be a Label Studio region id", where=at,
+            Problem(
+                "bad-export",
+                f"id {region_id!r} cannot be a Label Studio region id",
+                where=at,
                 hint="use letters, digits and _ . : - only (no '#')",
             )
         )
@@ -114,7 +117,11 @@ def build_tasks(
         first = ids.setdefault((article_id, region_id), at)
         if first != at:
             problems.append(
-                Problem("duplicate-id", f"region id {region_id!r} is used twice in article {article_id} (also {first})", where=at)
+                Problem(
+                    "duplicate-id",
+                    f"region id {region_id!r} is used twice in article {article_id} (also {first})",
+                    where=at,
+                )
             )
             return False
         return True
@@ -158,7 +165,10 @@ def build_tasks(
                 target = timexes.get(anchor)
                 if target is None or target["article_id"] != article_id:
                     problems.append(
-                        Problem("bad-export", f"anchor {anchor!r} is neither 'dct' nor a timex of article {article_id}", where=at,
+                        Problem(
+                            "bad-export",
+                            f"anchor {anchor!r} is neither 'dct' nor a timex of article {article_id}",
+                            where=at,
                             field="anchor",
                             hint="an anchor becomes a relation between two regions of one task",
                         )
@@ -223,16 +233,23 @@ def read_predictions(layer: str, path: Path, raw: dict[str, Article]) -> list[di
     def span(item: dict[str, Any], at: str) -> dict[str, Any] | None:
         article = raw.get(item.get("article_id", ""))
         if article is None:
-            problems.append(Problem("unknown-article", f"unknown article {item.get('article_id')!r}", where=at, field="article_id"))
+            problems.append(
+                Problem("unknown-article", f"unknown article {item.get('article_id')!r}", where=at, field="article_id")
+            )
             return None
         text, start = item.get("text"), item.get("start")
         if not isinstance(text, str) or not text or not isinstance(start, int) or isinstance(start, bool):
-            problems.append(Problem("bad-export", "a span needs an integer 'start' and a non-empty 'text'", where=at, field="start"))
+            problems.append(
+                Problem("bad-export", "a span needs an integer 'start' and a non-empty 'text'", where=at, field="start")
+            )
             return None
         end = item.get("end", start + len(text))
         if article.text[start:end] != text or end != start + len(text):
             problems.append(
-                Problem("span-mismatch", f"text {text!r} does not match article {article.id}[{start}:{end}] = {article.text[start:end]!r}", where=at,
+                Problem(
+                    "span-mismatch",
+                    f"text {text!r} does not match article {article.id}[{start}:{end}] = {article.text[start:end]!r}",
+                    where=at,
                     field="start",
                     hint="offsets are Python code points into the raw text, end exclusive",
                 )
@@ -248,7 +265,9 @@ def read_predictions(layer: str, path: Path, raw: dict[str, Article]) -> list[di
             spans = [span(item, f"{at} (spans[{i}])") for i, item in enumerate(record.get("spans") or [])]
             if not spans or any(s is None for s in spans):
                 if not spans:
-                    problems.append(Problem("bad-export", "a discrepancy needs at least one span", where=at, field="spans"))
+                    problems.append(
+                        Problem("bad-export", "a discrepancy needs at least one span", where=at, field="spans")
+                    )
                 continue
             row["spans"] = spans
         else:
@@ -264,7 +283,10 @@ def read_predictions(layer: str, path: Path, raw: dict[str, Article]) -> list[di
         }[layer]
         if row.get(kind_field) not in allowed:
             problems.append(
-                Problem("bad-export", f"unknown {kind_field} {row.get(kind_field)!r}", where=at,
+                Problem(
+                    "bad-export",
+                    f"unknown {kind_field} {row.get(kind_field)!r}",
+                    where=at,
                     field=kind_field,
                     hint=f"one of: {', '.join(allowed)}",
                 )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +36,22 @@ def _contract_outcomes(frames: Mapping[str, pd.DataFrame]) -> list[Outcome]:
         suite, n_rows = f"contract_{name}", len(frames[name])
         table_problems = {key: value for key, value in grouped.items() if key[0] == name}
         if not table_problems:
-            out.append(Outcome(suite, "pandera", "pandera", f"the pandera contract of {name}", {}, True, None, 0, n_rows, [], [], None))
+            out.append(
+                Outcome(
+                    suite,
+                    "pandera",
+                    "pandera",
+                    f"the pandera contract of {name}",
+                    {},
+                    True,
+                    None,
+                    0,
+                    n_rows,
+                    [],
+                    [],
+                    None,
+                )
+            )
         for (_, code, column), items in table_problems.items():
             outcome = Outcome(
                 suite, f"{column}: {code}" if column else code, "pandera", items[0].message, {"column": column}, False, None,
@@ -43,6 +60,10 @@ def _contract_outcomes(frames: Mapping[str, pd.DataFrame]) -> list[Outcome]:
             outcome.examples = items[:10]
             out.append(outcome)
     return out
+
+
+def _table_row(table: str, row: int) -> dict[str, Any]:
+    return {"file": table, "row": row + 1}
 
 
 def validate_dataset(dataset: str | Path | None = None, *, report_dir: str | Path | None = None) -> ValidationResult:
@@ -68,7 +89,7 @@ def validate_dataset(dataset: str | Path | None = None, *, report_dir: str | Pat
         suite = gx.load_suite(read_suite_document(paths.EXPECTATIONS_DIR / f"dataset_{name}.json"))
         suites.append(suite.name)
         found = gx_engine.outcomes(gx.run(suite, derived[name], parameters, run_id), suite)
-        locate_examples(found, lambda row, name=name: {"file": name, "row": row + 1})
+        locate_examples(found, partial(_table_row, name))
         checked += found
     result.outcomes = contract + checked
     result.metrics = {f"rows_{name}": len(rows[name]) for name in schema.CONFIG_NAMES}

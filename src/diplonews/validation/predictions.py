@@ -71,7 +71,10 @@ def _shown(value: Any) -> str:
 def example_message(outcome: Outcome, value: Any) -> str:
     """A failing value as a reader wants it: pairs name their two columns."""
     if outcome.type.startswith("expect_column_pair_values") and isinstance(value, list | tuple) and len(value) == 2:
-        names = [_COLUMN_NAMES.get(outcome.kwargs.get(key, ""), outcome.kwargs.get(key, "?")) for key in ("column_A", "column_B")]
+        names = [
+            _COLUMN_NAMES.get(outcome.kwargs.get(key, ""), outcome.kwargs.get(key, "?"))
+            for key in ("column_A", "column_B")
+        ]
         return f"{names[0]} {_shown(value[0])}, {names[1]} {_shown(value[1])}"
     if isinstance(value, dict):
         return ", ".join(f"{key} {_shown(item)}" for key, item in value.items())
@@ -88,7 +91,9 @@ def _field(outcome: Outcome) -> str | None:
 
 
 def locate_examples(
-    outcomes: list[Outcome], locate: Callable[[int], dict[str, Any]], hint: Callable[[Outcome, int], str | None] | None = None
+    outcomes: list[Outcome],
+    locate: Callable[[int], dict[str, Any]],
+    hint: Callable[[Outcome, int], str | None] | None = None,
 ) -> None:
     """Fill in `examples`: a located `Problem` (code, file:line, field, value) per failing row GX reported."""
     for outcome in outcomes:
@@ -133,7 +138,9 @@ def validate_predictions(
     result = ValidationResult(str(task), _source_name(predictions), display_path(dataset_dir))
     try:
         if task not in schema.PREDICTION_TABLES:
-            raise DiplonewsError(Problem("usage", f"unknown task {task!r}", field="task", hint=f"tasks: {', '.join(schema.TASKS)}"))
+            raise DiplonewsError(
+                Problem("usage", f"unknown task {task!r}", field="task", hint=f"tasks: {', '.join(schema.TASKS)}")
+            )
         table = schema.PREDICTION_TABLES[task]
         gates, parameters = gate_document(task, thresholds)
         result.parameters = parameters
@@ -149,7 +156,11 @@ def validate_predictions(
         except (ValueError, TypeError, KeyError) as error:
             where_from = display_path(thresholds) if isinstance(thresholds, str | Path) else "--thresholds"
             message = f"not a usable GX gate suite: {error}".splitlines()[0]
-            raise DiplonewsError(Problem("bad-suite", message, file=where_from, hint=f"start from a copy of expectations/gates_{task}.json")) from None
+            raise DiplonewsError(
+                Problem(
+                    "bad-suite", message, file=where_from, hint=f"start from a copy of expectations/gates_{task}.json"
+                )
+            ) from None
     except DiplonewsError as error:
         result.problems, result.problems_total = error.problems, error.total
         return finish(result, report_dir, None, ())

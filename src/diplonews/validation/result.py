@@ -102,10 +102,16 @@ class ValidationResult:
         rows = []
         for suite in dict.fromkeys(o.suite for o in self.outcomes):
             group = [o for o in self.outcomes if o.suite == suite]
-            shown = group if len(group) <= COMPACT_STAGE or suite.startswith("gates_") else [o for o in group if not o.success]
+            shown = (
+                group
+                if len(group) <= COMPACT_STAGE or suite.startswith("gates_")
+                else [o for o in group if not o.success]
+            )
             rows += [(_stage(o.suite), o.check, _verdict(o, examples)) for o in shown]
             if len(shown) < len(group):
-                rows.append((_stage(suite), f"{len(group) - len(shown)} checks" if shown else f"all {len(group)} checks", "ok"))
+                rows.append(
+                    (_stage(suite), f"{len(group) - len(shown)} checks" if shown else f"all {len(group)} checks", "ok")
+                )
         width_stage = max([len("stage"), *(len(r[0]) for r in rows)])
         width_check = max([len("check"), *(len(r[1]) for r in rows)])
         lines.append(f"  {'stage':<{width_stage}}  {'check':<{width_check}}  result")
@@ -145,7 +151,9 @@ def _verdict(outcome: Outcome, examples: int) -> str:
         limit = f">= {_number(bound[0])}" if bound[0] is not None else f"<= {_number(bound[1])}"
         observed = outcome.observed if outcome.observed is not None else None
         status = "ok  " if outcome.success else "FAIL"
-        return f"{status} {_number(observed)} (gate {limit})" + (" [metric undefined for this gold]" if observed is None and outcome.success else "")
+        return f"{status} {_number(observed)} (gate {limit})" + (
+            " [metric undefined for this gold]" if observed is None and outcome.success else ""
+        )
     if outcome.success:
         return "ok"
     if outcome.error:
@@ -159,7 +167,9 @@ def _verdict(outcome: Outcome, examples: int) -> str:
         text += f": expected {outcome.why}"
     lines = [text, *(f"    {_example(example)}" for example in outcome.examples[:examples])]
     if len(outcome.examples) > examples or (outcome.unexpected_count or 0) > len(outcome.examples[:examples]) > 0:
-        lines.append(f"    ... {max(outcome.unexpected_count or 0, len(outcome.examples)) - examples:,} more (see the JSON result)")
+        lines.append(
+            f"    ... {max(outcome.unexpected_count or 0, len(outcome.examples)) - examples:,} more (see the JSON result)"
+        )
     return "\n".join(lines)
 
 
@@ -170,7 +180,10 @@ def _example(problem: Problem) -> str:
 
 def _metrics_line(task: str, metrics: Mapping[str, Any]) -> str:
     if task == "cleaning":
-        return ", ".join(f"{name} {_number(metrics[name])}" for name in ("boilerplate_removed", "entities_preserved", "artifacts_remaining"))
+        return ", ".join(
+            f"{name} {_number(metrics[name])}"
+            for name in ("boilerplate_removed", "entities_preserved", "artifacts_remaining")
+        )
     parts = [
         f"{scheme} P/R/F1 {_number(metrics[f'{scheme}_micro_precision'])}/{_number(metrics[f'{scheme}_micro_recall'])}/{_number(metrics[f'{scheme}_micro_f1'])}"
         for scheme in ("strict", "exact", "partial", "ent_type")
@@ -180,5 +193,3 @@ def _metrics_line(task: str, metrics: Mapping[str, Any]) -> str:
     if task == "discrepancies":
         parts.append(f"detection recall {_number(metrics['detection_micro_recall'])}")
     return " | ".join(parts) + " (micro)"
-
-

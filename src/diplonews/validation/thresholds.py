@@ -15,7 +15,9 @@ from diplonews.export.gx_suites import default_parameters, read_suite_document
 from diplonews.io.files import read_utf8
 
 
-def gate_document(task: str, thresholds: str | Path | Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def gate_document(
+    task: str, thresholds: str | Path | Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The gate suite to run and its parameters: the default suite, a user's copy, or overrides.
 
     `thresholds` may be a mapping or a JSON file of `{"min_<metric>": x, "max_<metric>": y}`:
@@ -35,12 +37,27 @@ def gate_document(task: str, thresholds: str | Path | Mapping[str, Any] | None) 
             thresholds = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as error:
             line = error.lineno if isinstance(error, json.JSONDecodeError) else None
-            raise DiplonewsError(Problem("malformed-json", f"malformed JSON: {error}", file=location, line=line, hint='expected {"min_strict_micro_f1": 0.8, ...}')) from None
+            raise DiplonewsError(
+                Problem(
+                    "malformed-json",
+                    f"malformed JSON: {error}",
+                    file=location,
+                    line=line,
+                    hint='expected {"min_strict_micro_f1": 0.8, ...}',
+                )
+            ) from None
         if isinstance(thresholds, dict) and "expectations" in thresholds:
             return _user_suite(thresholds, location), default_parameters(thresholds)
     if not isinstance(thresholds, Mapping):
         found = type(thresholds).__name__
-        raise DiplonewsError(Problem("bad-threshold", f"thresholds must be a mapping of name to number, found {found}", file=location, hint='e.g. {"min_strict_micro_f1": 0.8}'))
+        raise DiplonewsError(
+            Problem(
+                "bad-threshold",
+                f"thresholds must be a mapping of name to number, found {found}",
+                file=location,
+                hint='e.g. {"min_strict_micro_f1": 0.8}',
+            )
+        )
     parameters = default_parameters(document)
     document = json.loads(json.dumps(document))
     problems = []
@@ -56,10 +73,27 @@ def gate_document(task: str, thresholds: str | Path | Mapping[str, Any] | None) 
             )  # fmt: skip
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            problems.append(Problem("bad-threshold", "threshold must be a finite number", file=location, field=str(key), value=value))
+            problems.append(
+                Problem(
+                    "bad-threshold", "threshold must be a finite number", file=location, field=str(key), value=value
+                )
+            )
             continue
-        if not metric.startswith("n_") and not metric.endswith("_count") and metric != "value_matched" and not 0 <= value <= 1:
-            problems.append(Problem("bad-threshold", "this metric lies in [0, 1]; the threshold is outside", file=location, field=str(key), value=value))
+        if (
+            not metric.startswith("n_")
+            and not metric.endswith("_count")
+            and metric != "value_matched"
+            and not 0 <= value <= 1
+        ):
+            problems.append(
+                Problem(
+                    "bad-threshold",
+                    "this metric lies in [0, 1]; the threshold is outside",
+                    file=location,
+                    field=str(key),
+                    value=value,
+                )
+            )
             continue
         if key not in parameters:
             document["expectations"].append(
@@ -90,13 +124,39 @@ def _user_suite(document: dict[str, Any], location: str) -> dict[str, Any]:
     expectations = document.get("expectations")
     hint = "start from a copy of expectations/gates_<task>.json"
     if not isinstance(expectations, list) or not expectations:
-        raise DiplonewsError(Problem("bad-suite", "the suite has no expectations: it would pass anything", file=location, field="expectations", hint=hint))
+        raise DiplonewsError(
+            Problem(
+                "bad-suite",
+                "the suite has no expectations: it would pass anything",
+                file=location,
+                field="expectations",
+                hint=hint,
+            )
+        )
     for index, expectation in enumerate(expectations):
-        if not isinstance(expectation, dict) or not isinstance(expectation.get("type"), str) or not isinstance(expectation.get("kwargs"), dict):
-            raise DiplonewsError(Problem("bad-suite", "an expectation needs a 'type' string and a 'kwargs' object", file=location, where=f"expectations[{index}]", hint=hint))
+        if (
+            not isinstance(expectation, dict)
+            or not isinstance(expectation.get("type"), str)
+            or not isinstance(expectation.get("kwargs"), dict)
+        ):
+            raise DiplonewsError(
+                Problem(
+                    "bad-suite",
+                    "an expectation needs a 'type' string and a 'kwargs' object",
+                    file=location,
+                    where=f"expectations[{index}]",
+                    hint=hint,
+                )
+            )
     undefined = sorted(_parameters_used(expectations) - set(default_parameters(document)))
     if undefined:
         raise DiplonewsError(
-            Problem("bad-suite", f"$PARAMETER {', '.join(undefined)} has no value", file=location, field="meta.diplonews.parameters", hint="give each $PARAMETER a default in meta.diplonews.parameters")
+            Problem(
+                "bad-suite",
+                f"$PARAMETER {', '.join(undefined)} has no value",
+                file=location,
+                field="meta.diplonews.parameters",
+                hint="give each $PARAMETER a default in meta.diplonews.parameters",
+            )
         )
     return document
