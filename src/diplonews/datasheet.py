@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from diplonews import agreement
+from diplonews import agreement, paths
 from diplonews.build import BuildResult, compile_dataset
 from diplonews.contract import labels
 from diplonews.contract.errors import DiplonewsError, Problem, display_path
@@ -30,8 +30,12 @@ PASSES_DIR = Path("annotations") / "passes"
 _SECTION = "<!-- {name}:start -->\n{body}\n<!-- {name}:end -->"
 
 
+LAYER_PASS_SUFFIX = "_discrepancies"  # a blind pass of the discrepancy layer only, compared with the gold
+
+
 def agreement_markdown(root: Path) -> str:
-    folders = sorted(p for p in (root / PASSES_DIR).iterdir() if p.is_dir()) if (root / PASSES_DIR).is_dir() else []
+    every = sorted(p for p in (root / PASSES_DIR).iterdir() if p.is_dir()) if (root / PASSES_DIR).is_dir() else []
+    folders = [folder for folder in every if not folder.name.endswith(LAYER_PASS_SUFFIX)]
     if len(folders) < 2:
         return "_No two annotation passes are kept under annotations/passes/, so no agreement can be computed._"
     result = agreement.agreement(agreement.load_sets(folders, root))
@@ -40,6 +44,25 @@ def agreement_markdown(root: Path) -> str:
         "before adjudication. Spans match exactly (`_exact`) or by overlap (`_overlap`); attribute agreement "
         "is measured on exactly matched spans (discrepancy types: on overlapping spans).\n\n"
         + agreement.render_table(result).split("\n", 1)[1]
+        + "".join(_layer_pass_markdown(root, folder) for folder in every if folder.name.endswith(LAYER_PASS_SUFFIX))
+    )
+
+
+def _layer_pass_markdown(root: Path, folder: Path) -> str:
+    """A blind pass of the discrepancy layer (made from GUIDELINES.md and the raw texts alone) against the gold."""
+    sets = agreement.load_sets([root / paths.GOLD_DIR, folder], root)
+    figures = agreement.pair_agreement(sets["gold"], sets[folder.name])["discrepancies"]
+    rows = "".join(
+        f"| discrepancies | {key} | {value:g} |\n"
+        if key.startswith("n_")
+        else f"| discrepancies | {key} | {value:.3f} |\n"
+        for key, value in figures.items()
+        if value is not None
+    )
+    return (
+        f"\n\nBlind pass `annotations/passes/{folder.name}` (discrepancy layer only, made from GUIDELINES.md and the raw "
+        "texts alone, after the 0.2 guideline tightening) against the adjudicated gold:\n\n| layer | figure | value |\n|---|---|---|\n"
+        + rows.rstrip("\n")
     )
 
 
