@@ -230,7 +230,7 @@ def convert_annotation(
                 )
                 continue
             try:
-                cp_start, cp_end = offsets.to_codepoints(start), offsets.to_codepoints(end)
+                cp_start, cp_end = offsets.to_codepoints(start), offsets.to_codepoints(end)  # type: ignore[arg-type]  # checked as integers above
             except ValueError as error:
                 problems.append(
                     Problem("span-out-of-range", f"bad UTF-16 offset: {error}", where=item_at, field="start")

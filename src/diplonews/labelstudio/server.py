@@ -176,7 +176,7 @@ def push_tasks(
             if article_id is not None:
                 existing.setdefault(article_id, task)
         for spec in tasks:
-            task = existing.get(spec.article_id)
+            task = existing.get(spec.article_id)  # type: ignore[assignment]
             if task is not None and task["data"].get("text") != spec.data["text"]:
                 problems.append(
                     Problem(
@@ -223,11 +223,12 @@ def push_tasks(
                     item["predictions"] = [{"result": spec.result, "model_version": model_version}]
             request.append(item)
         server.call(
-            "import tasks", lambda: client.projects.import_tasks(id=project.id, request=request, return_task_ids=True)
+            "import tasks",
+            lambda: client.projects.import_tasks(id=project.id, request=request, return_task_ids=True),  # type: ignore[arg-type]  # plain dicts are what the API takes
         )
         report.created_tasks = len(new)
     for spec in tasks:
-        task = existing.get(spec.article_id)
+        task = existing.get(spec.article_id)  # type: ignore[assignment]
         if task is None:
             continue
         task_id = task["id"]

@@ -129,7 +129,7 @@ def build_tasks(
     if preannotate == "all":
         for row in layers.get("entities", []):
             at = f"entities {row.get('mention_id')!r}"
-            region_id, article_id = row.get("mention_id"), row["article_id"]
+            region_id, article_id = str(row["mention_id"]), row["article_id"]
             if article_id not in results or not claim(article_id, region_id, at):
                 continue
             o, s, e = offsets[article_id], row["start"], row["end"]
@@ -148,7 +148,7 @@ def build_tasks(
         timexes = {row.get("timex_id"): row for row in layers.get("temporal", [])}
         for row in layers.get("temporal", []):
             at = f"temporal {row.get('timex_id')!r}"
-            region_id, article_id = row.get("timex_id"), row["article_id"]
+            region_id, article_id = str(row["timex_id"]), row["article_id"]
             if article_id not in results or not claim(article_id, region_id, at):
                 continue
             o, s, e = offsets[article_id], row["start"], row["end"]
