@@ -14,7 +14,7 @@ import sys
 
 from diplonews import paths
 from diplonews.export.gx_suites import generate_suites
-from diplonews.io.files import publish_files
+from diplonews.io import publish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,9 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{folder}: {len(generated)} suites up to date")
         return 0
-    changed = publish_files(folder, generated)
-    for name in extra:
-        (folder / name).unlink()
+    with publish.locked(folder):  # the folder holds exactly the generated suites, published as one set
+        changed = publish.publish_files(folder, generated)
     print(f"{folder}: {len(generated)} suites, {len(changed)} changed, {len(extra)} removed")
     return 0
 

@@ -67,11 +67,3 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path: Path, mon
         files.atomic_write_text(path, "new")
     assert path.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary file left behind
-
-
-def test_publish_files_touches_only_changed_files(tmp_path: Path) -> None:
-    assert files.publish_files(tmp_path, {"a/x.txt": b"1", "b.txt": b"2"}) == ["a/x.txt", "b.txt"]
-    unchanged = (tmp_path / "a" / "x.txt").stat().st_ino
-    assert files.publish_files(tmp_path, {"a/x.txt": b"1", "b.txt": b"3"}) == ["b.txt"]
-    assert (tmp_path / "b.txt").read_bytes() == b"3"
-    assert (tmp_path / "a" / "x.txt").stat().st_ino == unchanged  # not rewritten (a rename gives a new inode)

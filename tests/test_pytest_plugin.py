@@ -68,7 +68,7 @@ def test_the_option_adds_one_test_per_file(pytester: pytest.Pytester, gold_file:
     )  # fmt: skip
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*diplonews?entities=*preds.jsonl?*PASSED*", "*span.text_matches*FAIL 3 of 4 rows*"])
-    assert (pytester.path / "reports" / "predictions_entities.json").is_file()
+    assert (pytester.path / "reports" / "predictions_entities" / "result.json").is_file()
 
 
 def test_thresholds_option_applies_to_the_gates(pytester: pytest.Pytester, gold_file: Path) -> None:

@@ -178,7 +178,7 @@ def validate(task: str, path: Path, report_dir: Path, *, dataset: Path, in_proce
             [sys.executable, "-m", "diplonews.cli", *argv], capture_output=True, text=True, check=False
         )
         exit_code, text = done.returncode, done.stdout + done.stderr
-    report_file = report_dir / f"predictions_{task}.json"
+    report_file = report_dir / f"predictions_{task}" / "result.json"
     if exit_code not in (0, 1) or not report_file.is_file():
         return Score(exit_code, {}, {}, [f"{path}: diplonews validate exited {exit_code}: {text.strip()}"])
     report = json.loads(report_file.read_text(encoding="utf-8"))

@@ -22,9 +22,10 @@ from diplonews.engines.pandera_pandas import validate_dataset
 from diplonews.export import card, croissant
 from diplonews.export.statistics import statistics_markdown
 from diplonews.io import dataset as dataset_io
+from diplonews.io import publish
 from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
 from diplonews.io.dataset import to_frames
-from diplonews.io.files import json_type, publish_files, read_utf8, sha256_bytes, sha256_file
+from diplonews.io.files import json_type, read_utf8, sha256_bytes, sha256_file
 from diplonews.version import __version__
 
 SORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -103,7 +104,14 @@ def manifest_bytes(files: dict[str, bytes]) -> bytes:
 
 
 def write(root: Path, result: BuildResult) -> list[str]:
-    return publish_files(root / "dataset", result.files)
+    """Publish the build as one set (staged beside `dataset/`, then swapped in); the paths that changed.
+
+    Concurrent builds of one checkout are serialised; what a killed build left beside
+    `dataset/` is removed (or, if it was the last complete tree, put back) first.
+    """
+    target = root / "dataset"
+    with publish.locked(target):
+        return publish.publish_files(target, result.files)
 
 
 def _equivalent_parquet(a: bytes, b: bytes) -> bool:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -122,65 +123,90 @@ def test_the_dataset_passes(runs: dict[str, Run]) -> None:
     run = runs["dataset"]
     assert run.returncode == EXIT_OK, run.stdout + run.stderr
     assert run.stdout.rstrip().splitlines()[-1].startswith("PASS:")
-    assert json.loads((run.report_dir / "dataset.json").read_text("utf-8"))["success"] is True
+    assert _report(run, "dataset")["success"] is True
 
 
 @pytest.mark.parametrize("task", ["entities", "temporal", "discrepancies", "cleaning"])
 def test_predictions_derived_from_the_gold_pass(runs: dict[str, Run], task: str) -> None:
     run = runs[f"gold-{task}"]
     assert run.returncode == EXIT_OK, run.stdout + run.stderr
-    result = json.loads((run.report_dir / f"predictions_{task}.json").read_text("utf-8"))
+    result = _report(run, f"predictions_{task}")
     assert result["success"] is True and result["n_rows"] > 0
     assert all(e["success"] for e in result["expectations"])
     if task != "cleaning":
         assert result["metrics"]["strict_micro_f1"] == 1.0
-    index = run.report_dir / "data_docs" / f"predictions_{task}" / "index.html"
-    assert index.is_file() and f"predictions_{task}" in index.read_text("utf-8")
+    page = run.report_dir / f"predictions_{task}" / "report.html"
+    assert page.is_file() and "PASS" in page.read_text("utf-8")
     assert not (run.report_dir.parent / "gx").exists()
 
 
-def _failed(run: Run, check: str) -> str:
-    """The table line of a failed check and its indented example lines."""
-    match = re.search(rf"^  \S+\s+{re.escape(check)}\s+FAIL.*(?:\n {{10,}}.*)*", run.stdout, re.M)
-    assert match, f"{check} did not fail:\n{run.stdout}{run.stderr}"
-    return match.group(0)
+def _report(run: Run, stem: str) -> dict[str, Any]:
+    return json.loads((run.report_dir / stem / "result.json").read_text("utf-8"))
+
+
+def _failed(run: Run, check: str, stem: str = "predictions_entities") -> list[dict[str, Any]]:
+    """The failing examples (problem objects) of one failed check, from the JSON report."""
+    assert re.search(rf"^  \S+\s+{re.escape(check)}\s+FAIL", run.stdout, re.M), (
+        f"{check} did not fail:\n{run.stdout}{run.stderr}"
+    )
+    [expectation] = [e for e in _report(run, stem)["expectations"] if e["check"] == check]
+    assert expectation["success"] is False
+    return expectation["examples"]
+
+
+def _keys(problems: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(p["code"], Path(p["file"]).name, p["line"], p["field"]) for p in problems]
 
 
 def test_shifted_offsets_fail_naming_line_and_the_right_start(runs: dict[str, Run]) -> None:
     run = runs["shifted-offsets"]
     assert run.returncode == EXIT_FAILED
-    text = _failed(run, "span.text_matches")
-    assert "FAIL 3 of 4 rows" in text
-    assert "entities_shifted_offsets.jsonl:1 (text 'US', article[start:end] 'Se'); the text occurs at start [0," in text
-    assert "entities_shifted_offsets.jsonl:4 (article length" in _failed(run, "span.end_within_article")
+    examples = _failed(run, "span.text_matches")
+    assert "FAIL 3 of 4 rows" in run.stdout
+    assert _keys(examples)[0] == ("span-mismatch", "entities_shifted_offsets.jsonl", 1, "text")
+    assert examples[0]["hint"].startswith("the text occurs at start [0,")
+    assert _keys(_failed(run, "span.end_within_article")) == [
+        ("span-out-of-range", "entities_shifted_offsets.jsonl", 4, "end")
+    ]
 
 
 def test_an_unknown_label_fails(runs: dict[str, Run]) -> None:
     run = runs["unknown-label"]
     assert run.returncode == EXIT_FAILED
-    assert "entities_unknown_label.jsonl:2 (label 'PERSN')" in _failed(run, "label.label_known")
+    examples = _failed(run, "label.label_known")
+    assert (
+        _keys(examples) == [("unknown-label", "entities_unknown_label.jsonl", 2, "label")]
+        and examples[0]["value"] == "PERSN"
+    )
 
 
 def test_a_missing_column_is_unusable(runs: dict[str, Run]) -> None:
     run = runs["missing-column"]
     assert run.returncode == EXIT_UNUSABLE
-    assert "entities_missing_column.csv: error: field 'label': required column is missing" in run.stderr
-    assert "hint: the predictions_entities columns are: article_id, start, end, text (optional), label" in run.stderr
-    assert json.loads((run.report_dir / "predictions_entities.json").read_text("utf-8"))["exit_code"] == EXIT_UNUSABLE
+    assert "error[missing-field]: field 'label'" in run.stderr
+    report = _report(run, "predictions_entities")
+    assert report["exit_code"] == EXIT_UNUSABLE
+    assert _keys(report["problems"]) == [("missing-field", "entities_missing_column.csv", None, "label")]
 
 
 def test_a_bad_json_line_is_unusable(runs: dict[str, Run]) -> None:
     run = runs["bad-json"]
     assert run.returncode == EXIT_UNUSABLE
-    assert re.search(r"entities_bad_json\.jsonl:2: error: malformed JSON: ", run.stderr), run.stderr
-    assert "entities_bad_json.jsonl:1" not in run.stderr and "entities_bad_json.jsonl:3" not in run.stderr
+    assert _keys(_report(run, "predictions_entities")["problems"]) == [
+        ("malformed-json", "entities_bad_json.jsonl", 2, None)
+    ]
+    assert "entities_bad_json.jsonl:2: error[malformed-json]" in run.stderr
 
 
 def test_a_value_outside_the_timex_grammar_fails(runs: dict[str, Run]) -> None:
     run = runs["bad-timex"]
     assert run.returncode == EXIT_FAILED
-    assert "temporal_bad_value.jsonl:2 (value 'next friday')" in _failed(run, "value.timex_grammar_date")
-    assert "temporal_bad_value.jsonl:3 (value '7.5 hours')" in _failed(run, "value.timex_grammar_duration")
+    assert _keys(_failed(run, "value.timex_grammar_date", "predictions_temporal")) == [
+        ("timex-grammar", "temporal_bad_value.jsonl", 2, "value")
+    ]
+    assert _keys(_failed(run, "value.timex_grammar_duration", "predictions_temporal")) == [
+        ("timex-grammar", "temporal_bad_value.jsonl", 3, "value")
+    ]
 
 
 def test_a_cleaning_output_that_keeps_boilerplate_fails_its_gate(runs: dict[str, Run]) -> None:
@@ -193,5 +219,5 @@ def test_a_cleaning_output_that_keeps_boilerplate_fails_its_gate(runs: dict[str,
     assert re.search(r"^  gate\s+gate\.min_boilerplate_removed\s+FAIL 0\.000 \(gate >= 0\.900\)$", run.stdout, re.M), (
         run.stdout
     )
-    result = json.loads((run.report_dir / "predictions_cleaning.json").read_text("utf-8"))
+    result = _report(run, "predictions_cleaning")
     assert result["metrics"]["boilerplate_removed"] == 0.0 and result["metrics"]["entities_preserved"] == 1.0

@@ -38,7 +38,11 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument("--dataset", type=Path, help="dataset folder (default: the installed dataset)")
     parser.add_argument(
-        "--report-dir", type=Path, default=Path("reports"), help="where the JSON result and Data Docs go"
+        "--report-dir", type=Path, default=Path("reports"),
+        help="where <target>/result.json and report.html go, written as one set (default: reports)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data-docs", action="store_true", help="also build GX Data Docs (they load their styles from public CDNs)"
     )
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
     parser.set_defaults(handler=commands.validate)

@@ -80,7 +80,7 @@ def validate(args: argparse.Namespace) -> int:
                     "usage", "--predictions and --thresholds need --task", hint=f"--task {{{','.join(schema.TASKS)}}}"
                 )
             )
-        result = validate_dataset(args.dataset, report_dir=args.report_dir)
+        result = validate_dataset(args.dataset, report_dir=args.report_dir, data_docs=args.data_docs)
     else:
         if args.predictions is None:
             raise DiplonewsError(
@@ -91,8 +91,9 @@ def validate(args: argparse.Namespace) -> int:
                 )
             )
         result = validate_predictions(
-            args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds, report_dir=args.report_dir
-        )
+            args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds,
+            report_dir=args.report_dir, data_docs=args.data_docs,
+        )  # fmt: skip
     if result.problems:
         _print_problems(result.problems, result.problems_total)
         for name, path in result.report_files.items():

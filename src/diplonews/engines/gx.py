@@ -7,6 +7,7 @@ suites, building and verifying never pay for it.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -106,9 +107,11 @@ class Engine:
 
         names = set(suite_names)
         keys: list[Any] = [ExpectationSuiteIdentifier(name=name) for name in sorted(names)]
-        keys += [
-            key for key in self.context.validation_results_store.list_keys() if getattr(key, "run_id", None) == run_id
-        ]
+        store = self.context.validation_results_store
+        runs = [key for key in store.list_keys() if getattr(key, "run_id", None) == run_id]
+        for key in runs:  # GX writes result values into its pages unescaped: hand it escaped copies
+            store.set(key, _escaped_result(store.get(key)))
+        keys += runs
         builder = SiteBuilder(
             data_context=self.context,
             store_backend={"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory.resolve())},
@@ -120,14 +123,32 @@ class Engine:
         return _offline_index(directory)
 
 
+def _escape_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, list):
+        return [_escape_strings(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_escape_strings(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _escape_strings(item) for key, item in value.items()}
+    return value
+
+
+def _escaped_result(result: Any) -> Any:
+    """A validation result whose observed and unexpected values (which come from the input) are HTML-escaped."""
+    for item in result.results:
+        if item.result:
+            item.result = _escape_strings(dict(item.result))
+    return result
+
+
 def _offline_index(directory: Path) -> Path:
     """A plain page linking every result and suite page of the site.
 
     GX's own index.html fills its tables with JavaScript loaded from public CDNs, so on a
     machine without internet it lists nothing; the result pages themselves render fine.
     """
-    import html
-
     sections = []
     for title, folder in (("Validation results", "validations"), ("Expectation suites", "expectations")):
         pages = sorted((directory / folder).rglob("*.html")) if (directory / folder).is_dir() else []

@@ -235,19 +235,3 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def publish_files(root: Path, files: dict[str, bytes]) -> list[str]:
-    """Write every file (each atomically); return the ones whose bytes changed.
-
-    Callers build and check everything in memory first, so nothing is written unless the
-    whole output is valid; a file whose bytes are unchanged is not touched.
-    """
-    changed = []
-    for relative, data in sorted(files.items()):
-        path = root / relative
-        if path.is_file() and path.read_bytes() == data:
-            continue
-        atomic_write_bytes(path, data)
-        changed.append(relative)
-    return changed

@@ -20,7 +20,7 @@ from diplonews.engines.pandera_pandas import validate_dataset as pandera_validat
 from diplonews.export.gx_suites import read_suite_document
 from diplonews.io.dataset import read_dataset, to_frames
 from diplonews.validation.predictions import locate_examples
-from diplonews.validation.report import finish
+from diplonews.validation.report import finish, preflight
 from diplonews.validation.result import ValidationResult
 from diplonews.validation.runtime import engine
 
@@ -66,10 +66,14 @@ def _table_row(table: str, row: int) -> dict[str, Any]:
     return {"file": table, "row": row + 1}
 
 
-def validate_dataset(dataset: str | Path | None = None, *, report_dir: str | Path | None = None) -> ValidationResult:
+def validate_dataset(
+    dataset: str | Path | None = None, *, report_dir: str | Path | None = None, data_docs: bool = False
+) -> ValidationResult:
     """The dataset against the pandera contract and the four GX dataset suites."""
     dataset_dir = Path(dataset) if dataset is not None else paths.DATASET_DIR
     result = ValidationResult("dataset", display_path(dataset_dir), display_path(dataset_dir))
+    if not preflight(result, report_dir):
+        return result
     try:
         arrow = read_dataset(dataset_dir)
     except DiplonewsError as error:
@@ -93,4 +97,4 @@ def validate_dataset(dataset: str | Path | None = None, *, report_dir: str | Pat
         checked += found
     result.outcomes = contract + checked
     result.metrics = {f"rows_{name}": len(rows[name]) for name in schema.CONFIG_NAMES}
-    return finish(result, report_dir, run_id, suites)
+    return finish(result, report_dir, run_id, suites, data_docs=data_docs)

@@ -33,7 +33,7 @@ from diplonews.engines.pandera_polars import validate_structure
 from diplonews.evaluate import Gold, evaluate
 from diplonews.export.gx_suites import read_suite_document
 from diplonews.io.predictions import PredictionFile, from_frame, from_records, read_predictions
-from diplonews.validation.report import finish
+from diplonews.validation.report import finish, preflight
 from diplonews.validation.result import ValidationResult
 from diplonews.validation.runtime import engine
 from diplonews.validation.thresholds import gate_document
@@ -128,14 +128,19 @@ def validate_predictions(
     dataset: str | Path | None = None,
     thresholds: str | Path | Mapping[str, Any] | None = None,
     report_dir: str | Path | None = None,
+    data_docs: bool = False,
 ) -> ValidationResult:
     """Validate one task's predictions (a file, a list of dicts or a DataFrame) against the dataset.
 
     Never raises for bad input: an unusable input gives a result with `problems` and
     `exit_code` 2; failed expectations give `success == False` and `exit_code` 1.
+    `report_dir` gets `predictions_<task>/result.json` and `report.html` (and GX Data Docs
+    with `data_docs=True`), written as one set.
     """
     dataset_dir = Path(dataset) if dataset is not None else paths.DATASET_DIR
     result = ValidationResult(str(task), _source_name(predictions), display_path(dataset_dir))
+    if not preflight(result, report_dir):
+        return result
     try:
         if task not in schema.PREDICTION_TABLES:
             raise DiplonewsError(
@@ -179,4 +184,4 @@ def validate_predictions(
         column = outcome.kwargs.get("column")
         outcome.observed = metrics.table.get(column) if isinstance(column, str) else None
     result.outcomes = checked + gated
-    return finish(result, report_dir, run_id, (integrity.name, gate_suite.name))
+    return finish(result, report_dir, run_id, (integrity.name, gate_suite.name), data_docs=data_docs)

@@ -107,10 +107,14 @@ class ValidationResult:
                 if len(group) <= COMPACT_STAGE or suite.startswith("gates_")
                 else [o for o in group if not o.success]
             )
-            rows += [(_stage(o.suite), o.check, _verdict(o, examples)) for o in shown]
+            rows += [(stage_of(o.suite), o.check, _verdict(o, examples)) for o in shown]
             if len(shown) < len(group):
                 rows.append(
-                    (_stage(suite), f"{len(group) - len(shown)} checks" if shown else f"all {len(group)} checks", "ok")
+                    (
+                        stage_of(suite),
+                        f"{len(group) - len(shown)} checks" if shown else f"all {len(group)} checks",
+                        "ok",
+                    )
                 )
         width_stage = max([len("stage"), *(len(r[0]) for r in rows)])
         width_check = max([len("check"), *(len(r[1]) for r in rows)])
@@ -127,7 +131,7 @@ class ValidationResult:
         return "\n".join(lines)
 
 
-def _stage(suite: str) -> str:
+def stage_of(suite: str) -> str:
     if suite.startswith("predictions_"):
         return "integrity"
     if suite.startswith("gates_"):

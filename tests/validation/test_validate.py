@@ -351,16 +351,17 @@ def test_report_files_and_no_gx_folder(
     engine: gx_backend.Engine, gold_entities: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    result = validate.validate_predictions("entities", gold_entities, report_dir="reports")
-    report = json.loads(Path("reports/predictions_entities.json").read_text("utf-8"))
+    result = validate.validate_predictions("entities", gold_entities, report_dir="reports", data_docs=True)
+    report = json.loads(Path("reports/predictions_entities/result.json").read_text("utf-8"))
     assert report["success"] is True and report["n_rows"] == len(gold_entities)
     assert {e["check"] for e in report["expectations"]} == {o.check for o in result.outcomes}
-    index = Path("reports/data_docs/predictions_entities/index.html")
+    assert "PASS" in Path("reports/predictions_entities/report.html").read_text("utf-8")
+    index = Path("reports/predictions_entities/data_docs/index.html")
     assert index.is_file() and "predictions_entities" in index.read_text("utf-8")
-    pages = list(Path("reports/data_docs/predictions_entities/validations").rglob("*.html"))
+    pages = list(Path("reports/predictions_entities/data_docs/validations").rglob("*.html"))
     assert pages
-    offline = Path("reports/data_docs/predictions_entities/results.html").read_text("utf-8")
-    assert all(page.relative_to("reports/data_docs/predictions_entities").as_posix() in offline for page in pages)
+    offline = Path("reports/predictions_entities/data_docs/results.html").read_text("utf-8")
+    assert all(page.relative_to("reports/predictions_entities/data_docs").as_posix() in offline for page in pages)
     assert not Path("gx").exists() and os.environ["GX_ANALYTICS_ENABLED"] == "false"
 
 
