@@ -116,3 +116,77 @@ def test_a_killed_build_leaves_the_old_or_the_new_dataset_never_a_mix(project: P
     else:
         pytest.fail("the build never finished")
     assert new != old and limit > 3 and "old" in seen
+
+
+@pytest.mark.integration
+def test_a_killed_validate_leaves_the_previous_report_or_the_new_one(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"article_id": "000_f1c10de2f90bfacb", "start": 0, "end": 3, "label": "GPE"}\n', "utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", "utf-8")
+    reports = tmp_path / "reports"
+    assert (
+        main(["validate", "--task", "entities", "--predictions", str(bad), "--report-dir", str(reports), "--quiet"])
+        == 2
+    )
+    old = snapshot(reports / "predictions_entities")
+    for limit in range(1, 50):
+        child = subprocess.run(
+            [sys.executable, "-c", KILLER, str(limit), "validate", "--task", "entities", "--predictions", str(good), "--report-dir", str(reports), "--quiet"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        state = snapshot(reports / "predictions_entities")
+        if child.returncode == 99:
+            break
+        assert child.returncode == -signal.SIGKILL, child.stderr
+        if state != old:  # swapped in before the kill: then it is the whole new set
+            assert sorted(state) == ["report.html", "result.json"], f"killed at step {limit}: {sorted(state)}"
+            assert (
+                json.loads(state["result.json"])["source"].endswith("good.jsonl")
+                and b"good.jsonl" in state["report.html"]
+            )
+    else:
+        pytest.fail("validate never finished")
+    report = json.loads(state["result.json"])
+    assert report["source"].endswith("good.jsonl") and "good.jsonl" in state["report.html"].decode("utf-8")
+    assert [p.name for p in reports.iterdir() if "staging" in p.name] == []  # cleaned by the completed run
+
+
+@pytest.mark.integration
+def test_concurrent_validates_into_one_folder_leave_one_consistent_set(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    inputs = []
+    for index in range(4):
+        path = tmp_path / f"p{index}.jsonl"
+        path.write_text(
+            '{"article_id": "000_f1c10de2f90bfacb", "start": %d, "end": %d, "label": "GPE"}\n' % (index, index + 3),
+            "utf-8",
+        )
+        inputs.append(path)
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "diplonews.cli",
+                "validate",
+                "--task",
+                "entities",
+                "--predictions",
+                str(path),
+                "--report-dir",
+                str(reports),
+                "--quiet",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for path in inputs
+    ]
+    assert [child.wait(timeout=300) for child in children] == [1, 1, 1, 1]
+    folder = reports / "predictions_entities"
+    report = json.loads((folder / "result.json").read_text("utf-8"))
+    source = Path(report["source"]).name
+    assert source in {path.name for path in inputs}
+    assert source in (folder / "report.html").read_text("utf-8")  # the JSON and the page are one run's
+    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "result.json"]

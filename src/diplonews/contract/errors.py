@@ -13,6 +13,7 @@ many problems are kept and printed.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,8 @@ def shorten(value: Any, limit: int = MAX_VALUE_CHARS) -> Any:
     """A value fit for a message or a report: long strings cut, with their length said."""
     if isinstance(value, str):
         return value if len(value) <= limit else f"{value[:limit]}… ({len(value):,} characters)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no inf or nan
     if isinstance(value, bool | float) or value is None:
         return value
     if isinstance(value, int):

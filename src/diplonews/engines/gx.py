@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from diplonews.contract.errors import shorten
 from diplonews.engines.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ def outcomes(result: ExpectationSuiteValidationResult, suite: ExpectationSuite) 
                     for row in details.get("partial_unexpected_index_list") or []
                     if isinstance(row, int | float)
                 ],
-                unexpected_values=jsonable(list(details.get("partial_unexpected_list") or [])),
+                unexpected_values=[shorten(v) for v in jsonable(list(details.get("partial_unexpected_list") or []))],
                 error=error,
             )
         )
@@ -217,6 +218,7 @@ def outcomes(result: ExpectationSuiteValidationResult, suite: ExpectationSuite) 
 def jsonable(value: Any) -> Any:
     """JSON-safe copies of GX result values (numpy scalars, tuples, sets; NaN becomes null)."""
     text = json.dumps(
-        value, default=lambda v: v.item() if hasattr(v, "item") else sorted(v) if isinstance(v, set) else str(v)
+        value,
+        default=lambda v: v.item() if hasattr(v, "item") else sorted(v, key=str) if isinstance(v, set) else str(v),
     )
     return json.loads(text, parse_constant=lambda constant: None)

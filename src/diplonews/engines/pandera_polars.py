@@ -17,7 +17,7 @@ import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
 from diplonews.contract import schema
-from diplonews.contract.errors import Problem
+from diplonews.contract.errors import MAX_PROBLEMS, Problem
 
 Locate = Callable[[int | None], dict[str, Any]]  # 0-based row (None: the whole file) -> Problem location kwargs
 
@@ -50,7 +50,8 @@ def validate_structure(table: schema.Table, frame: pl.DataFrame, locate: Locate)
 def _problems(table: schema.Table, cases: pl.DataFrame, locate: Locate) -> list[Problem]:
     expected = ", ".join(f"{name} (optional)" if name in table.optional else name for name in table.column_names)
     found: list[tuple[int, int, int, Problem]] = []
-    for case in cases.iter_rows(named=True):
+    total = cases.height
+    for case in cases.head(MAX_PROBLEMS).iter_rows(named=True):
         check = str(case["check"])
         row = None if case["index"] is None else int(case["index"])
         if check == "column_in_dataframe":
@@ -89,4 +90,13 @@ def _problems(table: schema.Table, cases: pl.DataFrame, locate: Locate) -> list[
         position = table.column_names.index(column) if column in table.column_names else 99
         found.append((order, position, row or 0, problem))
     found.sort(key=lambda item: item[:3])
-    return [problem for *_, problem in found]
+    problems = [problem for *_, problem in found]
+    if total > len(problems):  # a file broken as a whole: keep the first, count the rest
+        problems.append(
+            Problem(
+                "null-value",
+                f"... and {total - len(problems):,} more rows with the same kinds of problem",
+                **locate(None),
+            )
+        )
+    return problems

@@ -315,6 +315,16 @@ def load_annotations(
 
     for table_name, file_name in LAYER_FILES.items():
         path = folder / file_name
+        if require_pins and not path.exists():  # the gold has every layer; a pass may have some
+            problems.append(
+                Problem(
+                    "missing-file",
+                    f"the gold has no {table_name} layer",
+                    file=display_path(path),
+                    hint="restore the file from git",
+                )
+            )
+            continue
         rows: list[dict[str, Any]] = []
         sources: list[Location] = []
         for line, record in _load(path, required=False):

@@ -124,6 +124,8 @@ def to_frames(tables: Mapping[str, list[dict[str, Any]]]) -> dict[str, pd.DataFr
         rows = tables.get(name, [])
         frames[name] = pd.DataFrame(rows, columns=list(table.column_names))
         for column in table.columns:
-            if column.dtype in {"string", "class_label"}:
+            if column.dtype in {"string", "class_label", "span_list"}:
                 frames[name][column.name] = frames[name][column.name].astype(object)
+            elif not rows:  # an empty table still has the contract's column types
+                frames[name][column.name] = frames[name][column.name].astype(column.to_pandas_dtype())
     return frames

@@ -33,6 +33,7 @@ from diplonews.io.files import check_readable, json_type, read_jsonl, read_utf8
 
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 MAX_PREDICTION_FILE_BYTES = 8 * 1024**3
+MAX_RECORDS = 50_000_000  # in-memory records (the Python API); files have a byte limit
 FAST_JSONL_BYTES = 1 << 20  # above this size, try the pyarrow reader first
 # The Arrow types prediction readers parse into: the contract types, integers widened to
 # int64 so that an out-of-range offset is seen (and reported) rather than wrapped.
@@ -121,8 +122,17 @@ def _no_rows(file: str) -> DiplonewsError:
 
 def from_records(records: Iterable[Mapping[str, Any]], table: schema.Table, name: str = "<records>") -> PredictionFile:
     """In-memory predictions (a list of dicts), checked like JSONL lines; rows are numbered from 1."""
-    numbered = []
+    numbered: list[tuple[int, dict[str, Any]]] = []
     for index, record in enumerate(records):
+        if len(numbered) >= MAX_RECORDS:
+            raise DiplonewsError(
+                Problem(
+                    "file-too-large",
+                    f"more than {MAX_RECORDS:,} records in memory",
+                    file=name,
+                    hint="write them to a Parquet file",
+                )
+            )
         if not isinstance(record, Mapping):
             raise DiplonewsError(
                 Problem("not-an-object", f"expected a mapping, found {type(record).__name__}", file=name, row=index + 1)
@@ -141,9 +151,14 @@ def from_frame(frame: Any, table: schema.Table, name: str = "<dataframe>") -> Pr
     elif isinstance(frame, pa.Table):
         arrow = frame
     else:
+        duplicated = sorted({str(c) for c in getattr(frame, "columns", []) if list(frame.columns).count(c) > 1})
+        if duplicated:
+            raise DiplonewsError(
+                [Problem("duplicate-id", "column name used twice", file=name, field=column) for column in duplicated]
+            )
         try:
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        except (pa.ArrowException, ValueError, TypeError) as error:
             raise DiplonewsError(
                 Problem(
                     "type-error",
@@ -258,15 +273,44 @@ def _frame_from_records(
             if value is not None and not types.value_ok(column.dtype, value):
                 problems.add(Problem(*_type_error(column, value), field=column.name, value=value, **locate(line)))
                 value = None
+            elif isinstance(value, str) and not _encodable(value):
+                problems.add(
+                    Problem(
+                        "not-utf8",
+                        "the string holds a lone surrogate (\\ud800-\\udfff), which is not a character",
+                        field=column.name,
+                        value=value.encode("utf-8", "backslashreplace").decode("ascii"),
+                        **locate(line),
+                        hint="write real characters; an escaped surrogate pair must be complete",
+                    )
+                )
+                value = None
             values.append(value)
         columns[column.name] = pl.Series(column.name, values, dtype=column.type.polars_input)
     for key in present:
-        if key not in known:
+        if not _encodable(key):
+            problems.add(
+                Problem(
+                    "not-utf8",
+                    "a field name holds a lone surrogate",
+                    value=key.encode("utf-8", "backslashreplace").decode("ascii"),
+                    **locate(None),
+                )
+            )
+        elif key not in known:
             columns[key] = pl.Series(
                 key, [None] * len(records), dtype=pl.String()
             )  # kept for the schema's strict check
     problems.raise_if_any()
     return _drop_absent_optional(pl.DataFrame(list(columns.values())), table)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _type_error(column: schema.Column, value: Any) -> tuple[str, str]:
@@ -299,6 +343,15 @@ def _read_csv(path: Path, table: schema.Table) -> PredictionFile:
                 hint="a header line, then one span per line",
             )
         ) from None
+    if not set(raw.columns) & set(table.column_names):
+        delimiter = next((d for d in (";", "\t", "|") if any(d in name for name in raw.columns)), None)
+        if delimiter is not None:
+            raise DiplonewsError(
+                Problem(
+                    "unreadable-csv", f"the header has no column of the contract; it looks {delimiter!r}-delimited",
+                    file=display_path(path), line=1, hint="diplonews reads comma-separated CSV: re-export with ',' as the delimiter",
+                )
+            )  # fmt: skip
     result = PredictionFile(display_path(path), "csv", raw, path)
     problems = ProblemCollector()
     typed: list[pl.Series] = []
@@ -388,11 +441,21 @@ def _frame_from_arrow(arrow: pa.Table, table: schema.Table, name: str) -> pl.Dat
                 )
             )
             continue
-        arrays[arrow_field.name] = (
-            array.cast(_ARROW_INPUT[column.dtype])
-            if kind != "null"
-            else pa.nulls(len(array), _ARROW_INPUT[column.dtype])
-        )
+        if kind == "null":
+            arrays[arrow_field.name] = pa.nulls(len(array), _ARROW_INPUT[column.dtype])
+            continue
+        try:
+            arrays[arrow_field.name] = array.cast(_ARROW_INPUT[column.dtype])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:  # e.g. uint64 values beyond int64
+            problems.append(
+                Problem(
+                    "out-of-range", f"values do not fit a 64-bit integer: {error}", file=name, field=arrow_field.name
+                )
+            )
+    duplicated = sorted({name_ for name_ in arrow.column_names if arrow.column_names.count(name_) > 1})
+    problems += [
+        Problem("duplicate-id", "column name used twice", file=name, field=column_name) for column_name in duplicated
+    ]
     if problems:
         raise DiplonewsError(problems)
     frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()

@@ -15,7 +15,7 @@ Stages 2 and 3 both run on any usable file, so one run reports every failed expe
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,8 @@ def _read(task: str, predictions: Any) -> PredictionFile:
         return read_predictions(Path(predictions), table)
     if isinstance(predictions, pl.DataFrame | pd.DataFrame) or hasattr(predictions, "schema"):
         return from_frame(predictions, table)
-    if isinstance(predictions, Sequence) and not isinstance(predictions, str | bytes):
-        return from_records(predictions, table)
+    if isinstance(predictions, Iterable) and not isinstance(predictions, str | bytes | bytearray | Mapping):
+        return from_records(predictions, table)  # a list, a tuple, a generator of dicts
     raise DiplonewsError(
         Problem(
             "type-error", f"predictions must be a path, a list of dicts or a DataFrame, not {type(predictions).__name__}",
