@@ -159,7 +159,7 @@ def test_concurrent_validates_into_one_folder_leave_one_consistent_set(tmp_path:
     for index in range(4):
         path = tmp_path / f"p{index}.jsonl"
         path.write_text(
-            '{"article_id": "000_f1c10de2f90bfacb", "start": %d, "end": %d, "label": "GPE"}\n' % (index, index + 3),
+            json.dumps({"article_id": "000_f1c10de2f90bfacb", "start": index, "end": index + 3, "label": "GPE"}) + "\n",
             "utf-8",
         )
         inputs.append(path)
