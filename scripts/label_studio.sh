@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A local Label Studio server for the diplonews annotation workflow.
 #
-#   scripts/label_studio.sh start  [--port 8080] [--data-dir .label-studio] [--username EMAIL]
-#                                  [--password PW] [--token TOKEN] [--timeout 180]
+#   scripts/label_studio.sh start  [--port 8080] [--data-dir .label-studio] [--username EMAIL] [--timeout 180]
 #   scripts/label_studio.sh status [--port ...] [--data-dir ...]
 #   scripts/label_studio.sh stop   [--data-dir ...]
+#   (a chosen password and API token come from DIPLONEWS_LS_PASSWORD / DIPLONEWS_LS_TOKEN,
+#    never from the command line, where every local user can read them in /proc/<pid>/cmdline)
 #
 # Label Studio pins its own (old) dependencies, so it lives in its own virtual environment
 # (DIPLONEWS_LS_VENV, default ~/.cache/diplonews-ls-venv), installed on first use, never in
@@ -13,6 +14,8 @@
 # version check, and every outbound HTTP request it might still attempt is routed to a
 # closed local port. A user and a legacy API token are created at the first start and kept
 # in <data-dir>/credentials (mode 600), so a restart on the same data dir keeps working.
+# Secrets: no password or token on any command line (the server gets them from its
+# environment, readable by its owner only); the data dir is 700 and everything in it 600.
 #
 # Exit codes: 0 ok; 1 the server failed to start or stop; 2 bad usage;
 # 3 (status) not running; 4 Label Studio could not be installed.
@@ -28,8 +31,8 @@ command="${1:-}"
 port="${DIPLONEWS_LS_PORT:-8080}"
 data_dir="${DIPLONEWS_LS_DATA_DIR:-$ROOT/.label-studio}"
 username=""
-password=""
-token=""
+password="${DIPLONEWS_LS_PASSWORD:-}"
+token="${DIPLONEWS_LS_TOKEN:-}"
 timeout=180
 
 usage() {
@@ -42,8 +45,10 @@ while [ $# -gt 0 ]; do
     --port) port="$2"; shift 2 ;;
     --data-dir) data_dir="$2"; shift 2 ;;
     --username) username="$2"; shift 2 ;;
-    --password) password="$2"; shift 2 ;;
-    --token) token="$2"; shift 2 ;;
+    --password|--token)
+      echo "label_studio.sh: error: $1 is not accepted: a secret on the command line is readable by every local user" >&2
+      echo "    hint: set DIPLONEWS_LS_PASSWORD / DIPLONEWS_LS_TOKEN in the environment instead" >&2
+      exit 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "label_studio.sh: error: unknown argument '$1'" >&2; usage ;;
@@ -124,8 +129,9 @@ ensure_installed() {
   rm -rf "$VENV"
   mkdir -p "$VENV"
   touch "$VENV/.diplonews-installing"
-  if ! { "$python" -m venv "$VENV" && "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-          "label-studio==$LS_VERSION"; } >"$data_dir/install.log" 2>&1; then
+  # The shared venv is readable like any installed software; only the data dir is private.
+  if ! ( umask 022 && "$python" -m venv "$VENV" && "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+          "label-studio==$LS_VERSION" ) >"$data_dir/install.log" 2>&1; then
     tail -n 20 "$data_dir/install.log" >&2
     echo "label_studio.sh: error: could not install label-studio==$LS_VERSION (log: $data_dir/install.log)" >&2
     exit 4
@@ -190,25 +196,29 @@ cmd_start() {
     echo "    hint: choose another one with --port" >&2
     exit 1
   fi
+  # Private from here on: the data dir (700) holds the database with the API token and the
+  # credentials; every file the script or the server creates in it is 600.
+  umask 077
   mkdir -p "$data_dir"
+  chmod 700 "$data_dir"
+  chmod -R go-rwx "$data_dir"
   with_install_lock
   load_credentials
   : >"$log_file"
   echo "$url" >"$url_file"
   # A new session (process group) led by the server, so `stop` can end it and only it.
-  pid="$(env -u SENTRY_DSN -u FRONTEND_SENTRY_DSN \
-      LABEL_STUDIO_BASE_DATA_DIR="$data_dir" \
-      DJANGO_DB=sqlite \
-      DATABASE_NAME="$data_dir/label_studio.sqlite3" \
-      LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true \
-      COLLECT_ANALYTICS=false \
-      LATEST_VERSION_CHECK=false \
-      HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
-      http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
-      NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
-      "$VENV/bin/python" - "$log_file" "$VENV/bin/label-studio" start --no-browser \
-        --internal-host 127.0.0.1 --host "$url" --port "$port" \
-        --username "$username" --password "$password" --user-token "$token" <<'EOF'
+  # The user, password and token reach the server through its environment (readable by its
+  # owner only, /proc/<pid>/environ is 400), never through argv (/proc/<pid>/cmdline is 444).
+  # Exported by bash builtins in a subshell: `env NAME=value` would put them on env's argv.
+  pid="$(
+    unset SENTRY_DSN FRONTEND_SENTRY_DSN DIPLONEWS_LS_PASSWORD DIPLONEWS_LS_TOKEN
+    export LABEL_STUDIO_USERNAME="$username" LABEL_STUDIO_PASSWORD="$password" LABEL_STUDIO_USER_TOKEN="$token"
+    export LABEL_STUDIO_BASE_DATA_DIR="$data_dir" DJANGO_DB=sqlite DATABASE_NAME="$data_dir/label_studio.sqlite3"
+    export LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true COLLECT_ANALYTICS=false LATEST_VERSION_CHECK=false
+    export HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
+    export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+    "$VENV/bin/python" - "$log_file" "$VENV/bin/label-studio" start --no-browser \
+        --internal-host 127.0.0.1 --host "$url" --port "$port" <<'EOF'
 import subprocess, sys
 with open(sys.argv[1], "ab") as log:
     process = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

@@ -22,6 +22,7 @@ from diplonews import labelstudio as ls
 from diplonews.contract import labels
 from diplonews.contract.errors import EXIT_OK, EXIT_UNUSABLE, DiplonewsError
 from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
+from diplonews.labelstudio import guidelines
 from diplonews.labelstudio import labeling_config as cfg
 
 FIXTURE = Path(__file__).parent / "fixtures" / "labelstudio"
@@ -168,8 +169,40 @@ def test_config_names_every_label_of_labels_py_and_nothing_else() -> None:
     assert tuple(c.get("value") for c in controls[cfg.TIMEX_MOD]) == labels.TIMEX_MODS
     assert tuple(c.get("value") for c in controls[cfg.DISCREPANCY_SCOPE]) == labels.DISCREPANCY_SCOPES
     assert tuple(c.get("value") for c in controls[cfg.ARTICLE_EVENT]) == labels.EVENTS
-    relations = root.find("Relations")
-    assert relations is not None and tuple(r.get("value") for r in relations) == cfg.RELATION_LABELS
+    (relations,) = root.iter("Relations")
+    assert tuple(r.get("value") for r in relations) == cfg.RELATION_LABELS
+
+
+def test_every_label_has_a_hotkey_and_a_one_line_rule_from_the_guidelines() -> None:
+    guidelines_text = " ".join((REPO / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8").split())
+    root = ET.fromstring(cfg.label_config())
+    seen = {}
+    for control in root.iter("Labels"):
+        for label in control:
+            hint, value = label.get("hint") or "", label.get("value")
+            assert hint.startswith(f"{value}: ") and "\n" not in hint and len(hint) <= guidelines.MAX_HINT, value
+            rule = hint.removeprefix(f"{value}: ").split(" (e.g. ")[0]
+            assert rule.replace("`", "") in guidelines_text.replace("`", "").replace("**", ""), value
+            seen[label.get("hotkey")] = value
+    assert len(seen) == len(labels.ENTITY_LABELS) + len(labels.TEMPORAL_TYPES) + len(labels.DISCREPANCY_TYPES)
+
+
+def test_a_label_the_guidelines_do_not_define_is_refused() -> None:
+    text = (REPO / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8").replace("| MONEY |", "| CASH |")
+    with pytest.raises(ValueError, match="MONEY"):
+        guidelines.label_hints(text)
+
+
+def test_instructions_are_the_rendered_guidelines_with_html_escaped() -> None:
+    html_text = guidelines.instructions_html()
+    assert "<h2>diplonews annotation guidelines</h2>" in html_text and "<table>" in html_text
+    assert "<td>PERSON</td>" in html_text and "<code>qin_gang</code>" in html_text
+    rendered = guidelines.render_markdown(
+        "# T <script>alert(1)</script>\n\n* a `<b>` **<i>x</i>**\n\n| a | b |\n|---|---|\n| <x> | y |\n"
+    )
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+    assert "<code>&lt;b&gt;</code>" in rendered and "<strong>&lt;i&gt;x&lt;/i&gt;</strong>" in rendered
+    assert "<td>&lt;x&gt;</td>" in rendered
 
 
 def test_every_per_region_control_is_per_region_and_shown_with_its_layer() -> None:
@@ -203,15 +236,15 @@ def test_config_command_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 # ---- push side ----------------------------------------------------------------------------
 
 
-def test_tasks_carry_ids_utf16_offsets_and_article_fields(gold: AnnotationSet, raw: dict) -> None:
+def test_tasks_carry_ids_editor_offsets_and_article_fields(gold: AnnotationSet, raw: dict) -> None:
     tasks = {task.article_id: task for task in ls.build_tasks(gold, raw)}
     task = tasks[EMOJI_ARTICLE]
     text = raw[EMOJI_ARTICLE].text
     assert task.data["text"] == text and task.data["sha256"] == gold.articles[0]["sha256"]
     blinken = region(task.result, "900-m001", cfg.ENTITY)["value"]
     python_start = text.index("Blinken")
-    assert (python_start, blinken["start"]) == (6, 11)  # 🇨🇳🤝🇺🇸: five non-BMP code points, two UTF-16 units each
-    assert blinken["start"] == len(text[:python_start].encode("utf-16-le")) // 2
+    # 🇨🇳🤝🇺🇸: five non-BMP code points; the editor counts them as five (a browser session showed it), not ten
+    assert (python_start, blinken["start"]) == (6, 6)
     assert blinken["text"] == "Blinken" and blinken["labels"] == ["PERSON"]
     assert region(task.result, "900-m005", cfg.SURFACE_ERROR)["value"]["choices"] == ["surface_error"]
     assert region(task.result, "900-m005", cfg.CANONICAL_NAME)["value"]["text"] == ["Qin Gang"]
@@ -310,7 +343,7 @@ def test_editor_ids_new_regions_and_relations_are_understood(tmp_path: Path, gol
     text = raw[EMOJI_ARTICLE].text
     offsets = ls.OffsetMap(text)
     start = text.index("US Secretary") + 3
-    value = {"start": offsets.to_utf16(start), "end": offsets.to_utf16(start + len("Secretary of State"))}
+    value = {"start": offsets.to_editor(start), "end": offsets.to_editor(start + len("Secretary of State"))}
     result += [  # a new entity with a new referent, and a span joined to discrepancy d101 by a relation
         {
             "id": "Xk3_9aB-2q",
@@ -412,8 +445,8 @@ def tasks(gold: AnnotationSet, raw: dict) -> list[ls.TaskSpec]:
 def test_region_whose_text_does_not_match_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
     value = region(export[0]["annotations"][0]["result"], "900-m001", cfg.ENTITY)["value"]
-    value["start"] -= 3  # as if offsets were code points: lands three characters early
-    value["end"] -= 3
+    value["start"] += 6  # as if offsets were UTF-16 units: six characters late
+    value["end"] += 6
     message = refusal(export, raw)
     assert _said(
         "task 1 (article 900_00000000000000e1), annotation 101 by ann@example.org, region '900-m001': ",
@@ -421,10 +454,7 @@ def test_region_whose_text_does_not_match_is_refused(tasks: list[ls.TaskSpec], r
         message,
     )
     assert "region text 'Blinken' does not match article 900_00000000000000e1[" in message
-    assert (
-        "hint: the task text differs from the raw article, or the offsets were not counted in UTF-16 code units"
-        in message
-    )
+    assert "hint: the task text differs from the raw article, or the offsets were not counted in code points" in message
 
 
 def test_unknown_label_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
@@ -445,11 +475,11 @@ def test_relation_to_a_missing_region_is_refused(tasks: list[ls.TaskSpec], raw: 
     assert "relation 'd104-s1' -> 'gone123' points to a missing region 'gone123'" in message
 
 
-def test_offset_inside_an_emoji_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
+def test_offset_outside_the_article_is_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:
     export = export_of(tasks)
     value = region(export[0]["annotations"][0]["result"], "d105-s1", cfg.DISCREPANCY)["value"]
-    value["start"] = 1  # between the two halves of the first regional-indicator letter
-    assert "bad UTF-16 offset: UTF-16 offset 1 falls inside the surrogate pair" in refusal(export, raw)
+    value["end"] = 10_000
+    assert "bad offset: offset 10000 is outside the text" in refusal(export, raw)
 
 
 def test_unknown_control_and_choice_are_refused(tasks: list[ls.TaskSpec], raw: dict) -> None:

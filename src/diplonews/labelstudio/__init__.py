@@ -1,9 +1,9 @@
 """The Label Studio workflow: push articles and pre-annotations, pull annotations back.
 
 Annotators extend and correct the gold in Label Studio, so the way back must lose and
-shift nothing. Label Studio counts offsets in UTF-16 code units (JavaScript strings), the
-annotation folders in code points; every span is converted by the small pure functions
-below and then re-read from the raw article, and a region whose text does not match is
+shift nothing. The Label Studio editor counts offsets in code points, like the annotation
+folders (checked in a real browser: not UTF-16 units, see `offsets.py`); every span goes
+through `OffsetMap.to_editor`/`from_editor` and is then re-read from the raw article, and a region whose text does not match is
 refused rather than silently moved. Ids survive the trip because each region's id *is* the
 mention_id / timex_id (discrepancy spans: `<discrepancy_id>-s<n>`, keeping the spans'
 order), and every attribute the annotation format has is a per-region control of the

@@ -230,17 +230,15 @@ def convert_annotation(
                 )
                 continue
             try:
-                cp_start, cp_end = offsets.to_codepoints(start), offsets.to_codepoints(end)  # type: ignore[arg-type]  # checked as integers above
+                cp_start, cp_end = offsets.from_editor(start), offsets.from_editor(end)  # type: ignore[arg-type]  # checked as integers above
             except ValueError as error:
-                problems.append(
-                    Problem("span-out-of-range", f"bad UTF-16 offset: {error}", where=item_at, field="start")
-                )
+                problems.append(Problem("span-out-of-range", f"bad offset: {error}", where=item_at, field="start"))
                 continue
             if cp_start >= cp_end:
                 problems.append(
                     Problem(
                         "span-out-of-range",
-                        f"empty or reversed span [{start}, {end}) (UTF-16)",
+                        f"empty or reversed span [{start}, {end})",
                         where=item_at,
                         field="start",
                     )
@@ -253,10 +251,11 @@ def convert_annotation(
                     Problem(
                         "span-mismatch",
                         f"region text {claimed!r} does not match article {article.id}[{cp_start}:{cp_end}] = {surface!r} "
-                        f"(UTF-16 [{start}, {end}))",
+                        f"(editor offsets [{start}, {end}))",
                         where=item_at,
                         field="text",
-                        hint="the task text differs from the raw article, or the offsets were not counted in UTF-16 code units",
+                        hint="the task text differs from the raw article, or the offsets were not counted in code points "
+                        "(the editor counts code points, not UTF-16 units)",
                     )
                 )
                 continue

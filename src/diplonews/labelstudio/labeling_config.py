@@ -83,6 +83,16 @@ LABEL_VALUES: dict[str, tuple[str, ...]] = {
     DISCREPANCY: labels.DISCREPANCY_TYPES,
 }
 
+# Label hotkeys, fixed (the editor would otherwise number every label and choice in document
+# order, so a new control would shift them). The annotator presses one, then selects the text.
+HOTKEYS: dict[str, str] = dict(
+    zip(
+        (*labels.ENTITY_LABELS, *labels.TEMPORAL_TYPES, *labels.DISCREPANCY_TYPES),
+        "1234567890qwetasdfgzxcv",
+        strict=True,
+    )
+)
+
 _PALETTES: dict[str, tuple[str, ...]] = {
     ENTITY: (
         "#1f77b4",
@@ -110,12 +120,19 @@ def _header(parent: ET.Element, text: str, size: str = "6") -> None:
     _element(parent, "Header", value=text, size=size)
 
 
-def _labels(parent: ET.Element, name: str, header: str) -> None:
+def _labels(parent: ET.Element, name: str, header: str, hints: dict[str, str]) -> None:
     _header(parent, header, "5")
     control = _element(parent, "Labels", name=name, toName=TEXT, choice="single", showInline="true")
     palette = _PALETTES[name]
     for index, value in enumerate(LABEL_VALUES[name]):
-        _element(control, "Label", value=value, background=palette[index % len(palette)])
+        _element(
+            control,
+            "Label",
+            value=value,
+            background=palette[index % len(palette)],
+            hint=hints[value],
+            hotkey=HOTKEYS[value],
+        )
 
 
 def _textarea(parent: ET.Element, name: str, placeholder: str, *, per_region: bool, rows: int = 1) -> None:
@@ -145,28 +162,59 @@ def _choices(parent: ET.Element, name: str, *, per_region: bool, required: bool 
 
 def _region_panel(parent: ET.Element, label_name: str, title: str) -> ET.Element:
     """Per-region controls show only while a region of this layer is selected."""
-    panel = _element(parent, "View", visibleWhen="region-selected", whenTagName=label_name)
+    panel = _element(
+        parent, "View", visibleWhen="region-selected", whenTagName=label_name, className="diplonews-region"
+    )
     _header(panel, title, "5")
     return panel
 
 
+# The layout: the article on the left; on the right a column that stays in view while the
+# text scrolls (sticky), holding the labels and the fields of the selected region, so the
+# fields of a span deep in the text sit next to it. Relation arrows are drawn fainter (they
+# cross the text) and the text gets a left margin so arrow labels are not clipped.
+_CSS = """
+.diplonews-layout { display: flex; align-items: flex-start; gap: 16px; }
+.diplonews-article { flex: 1 1 58%; min-width: 0; padding-left: 72px; }
+.diplonews-side { flex: 0 0 40%; position: sticky; top: 0; max-height: calc(100vh - 190px); overflow-y: auto;
+  border-left: 1px solid #ddd; padding-left: 12px; }
+.diplonews-region { background: #f4f4fb; border: 1px solid #b9b9e0; border-radius: 4px; padding: 4px 8px; margin-bottom: 8px; }
+.diplonews-side h4, .diplonews-metadata h4 { font-size: 13px !important; line-height: 1.3 !important; margin: 6px 0 2px !important; }
+.diplonews-region h4:first-child, .diplonews-labels h4, .diplonews-metadata h4:first-child { font-size: 16px !important; }
+.diplonews-article svg[class*="relations-overlay"] { opacity: 0.45; }
+.diplonews-article svg[class*="relations-overlay"]:hover { opacity: 1; }
+"""
+
+
 def label_config() -> str:
-    """The XML, deterministic: the same labels.py gives the same bytes."""
-    root = ET.Element("View")
+    """The XML, deterministic: the same labels.py and guidelines give the same bytes."""
+    from diplonews.labelstudio.guidelines import label_hints
+
+    hints = label_hints()
+    top = root = ET.Element("View")
     root.append(
         ET.Comment(
-            " Generated from src/diplonews/labels.py by diplonews.labelstudio.labeling_config; "
-            "do not edit, run `diplonews labelstudio config`. "
+            " Generated from src/diplonews/contract/labels.py and the label rules of annotations/GUIDELINES.md "
+            "by diplonews.labelstudio.labeling_config; do not edit, run `diplonews labelstudio config`. "
         )
     )
-    _header(root, "$article_id", "4")
-    _labels(root, ENTITY, "Entities (annotations/GUIDELINES.md section 1)")
-    _labels(root, TIMEX, "Temporal expressions (section 2)")
-    _labels(root, DISCREPANCY, "Discrepancies (section 3)")
-    _element(root, "Text", name=TEXT, value="$text", granularity="symbol", saveTextResult="yes")
-    relations = _element(root, "Relations")
+    style = _element(root, "Style")
+    style.text = _CSS
+    layout = _element(root, "View", className="diplonews-layout")
+    article = _element(layout, "View", className="diplonews-article")
+    side = _element(layout, "View", className="diplonews-side")
+
+    _header(article, "$article_id", "4")
+    _element(article, "Text", name=TEXT, value="$text", granularity="symbol", saveTextResult="yes")
+    relations = _element(article, "Relations")
     for value in RELATION_LABELS:
         _element(relations, "Relation", value=value)
+
+    root = _element(side, "View", className="diplonews-fields")  # the selected region's fields, on top
+    labels_view = _element(side, "View", className="diplonews-labels")
+    _labels(labels_view, ENTITY, "Entities (guidelines section 1)", hints["entities"])
+    _labels(labels_view, TIMEX, "Temporal expressions (section 2)", hints["temporal"])
+    _labels(labels_view, DISCREPANCY, "Discrepancies (section 3)", hints["discrepancies"])
 
     panel = _region_panel(root, ENTITY, "Selected entity mention")
     _header(panel, "entity_id (lowercase slug of the canonical name, e.g. qin_gang)")
@@ -194,7 +242,7 @@ def label_config() -> str:
     _textarea(panel, DISCREPANCY_CORRECTION, "correction", per_region=True, rows=2)
     _choices(panel, DISCREPANCY_DELETE, per_region=True)
 
-    article = _element(root, "View")
+    article = _element(top, "View", className="diplonews-metadata")
     _header(article, "Article metadata (section 4)", "5")
     _header(article, "event")
     _choices(article, ARTICLE_EVENT, per_region=False, required=True)
@@ -207,8 +255,8 @@ def label_config() -> str:
     _header(article, "dct evidence (the words of the text the dct was inferred from)")
     _textarea(article, "dct_evidence", "evidence", per_region=False, rows=3)
 
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="unicode") + "\n"
+    ET.indent(top, space="  ")
+    return ET.tostring(top, encoding="unicode") + "\n"
 
 
 def config_path(root: Path | None = None) -> Path:

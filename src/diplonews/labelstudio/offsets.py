@@ -1,4 +1,13 @@
-"""Offsets: Python code points <-> the UTF-16 code units Label Studio counts."""
+"""Offsets: Python code points, UTF-16 code units, and what the Label Studio editor counts.
+
+Checked in a real browser (tests/integration/test_browser_labelstudio.py, Label Studio
+1.23.2, Chromium): the editor places stored regions and records new ones in **code
+points** of the task text, like Python, not in UTF-16 code units: in an article starting
+with "🇨🇳🤝🇺🇸 ", a span the annotator selects at Python offset 73 is saved with start 73, and
+a region pushed with UTF-16 offsets is drawn shifted by one character per astral character
+before it. `OffsetMap.to_editor`/`from_editor` are the one place push and pull convert
+offsets; the UTF-16 functions stay for tools that do count UTF-16 units.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +48,18 @@ class OffsetMap:
         for char in text:
             self._utf16.append(self._utf16[-1] + _units(char))
         self._codepoint = {units: index for index, units in enumerate(self._utf16)}
+
+    def to_editor(self, index: int) -> int:
+        """The Label Studio editor's offset of code-point offset `index` (the same number)."""
+        if not 0 <= index <= len(self.text):
+            raise ValueError(f"code-point offset {index} is outside the text (length {len(self.text)})")
+        return index
+
+    def from_editor(self, offset: int) -> int:
+        """Code-point offset of an offset the editor recorded; refuses one outside the text."""
+        if not 0 <= offset <= len(self.text):
+            raise ValueError(f"offset {offset} is outside the text (length {len(self.text)} code points)")
+        return offset
 
     def to_utf16(self, index: int) -> int:
         if not 0 <= index <= len(self.text):

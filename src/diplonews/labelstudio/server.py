@@ -15,8 +15,14 @@ if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
 from diplonews.labelstudio.conventions import API_KEY_ENV, URL_ENV
+from diplonews.labelstudio.guidelines import instructions_html
 from diplonews.labelstudio.tasks import (
     TaskSpec,
+)
+
+PROJECT_DESCRIPTION = (
+    "Noisy news about Blinken's China visits: label entities, temporal expressions and discrepancies. "
+    "The annotation guidelines open before the first task and from the editor's instructions button."
 )
 
 
@@ -190,17 +196,20 @@ def push_tasks(
         if problems:
             raise DiplonewsError(problems)
     # maximum_annotations: how many annotators see each task; model_version: which predictions pre-annotate.
+    # expert_instruction + show_instruction: the guidelines open before the first task and
+    # from the editor's instructions button.
     settings: dict[str, Any] = {
         "maximum_annotations": overlap,
         "model_version": model_version,
         "show_collab_predictions": True,
+        "expert_instruction": instructions_html(),
+        "show_instruction": True,
+        "description": PROJECT_DESCRIPTION,
     }
     if project is None:
         project = server.call(
             "create the project",
-            lambda: client.projects.create(
-                title=title, label_config=config, description="diplonews: see annotations/GUIDELINES.md", **settings
-            ),
+            lambda: client.projects.create(title=title, label_config=config, **settings),
         )
         report = PushReport(project.id, created_project=True)
     else:

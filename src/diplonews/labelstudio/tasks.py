@@ -15,7 +15,7 @@ from diplonews.io.annotations import (
 from diplonews.io.files import read_jsonl
 from diplonews.labelstudio import labeling_config as cfg
 from diplonews.labelstudio.conventions import META_KEY, REGION_ID_PATTERN, where
-from diplonews.labelstudio.offsets import OffsetMap
+from diplonews.labelstudio.offsets import OffsetMap  # the editor's offsets: code points (see offsets.py)
 
 
 @dataclass
@@ -29,7 +29,7 @@ class TaskSpec:
 
 
 def _span_value(offsets: OffsetMap, start: int, end: int) -> dict[str, int]:
-    return {"start": offsets.to_utf16(start), "end": offsets.to_utf16(end)}
+    return {"start": offsets.to_editor(start), "end": offsets.to_editor(end)}
 
 
 def _region(region_id: str, control: str, offsets: OffsetMap, start: int, end: int, label: str) -> dict[str, Any]:
