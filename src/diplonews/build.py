@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 from diplonews import paths
 from diplonews.contract import schema
 from diplonews.contract.errors import DiplonewsError, Problem, ProblemCollector, display_path
-from diplonews.engines.pandera_pandas import validate_dataset
-from diplonews.export import card, croissant
+from diplonews.engines.pandera_pandas import validate_dataset, validate_table
+from diplonews.export import card, croissant, tokens
 from diplonews.export.statistics import statistics_markdown
 from diplonews.io import dataset as dataset_io
 from diplonews.io.annotations import AnnotationSet, load_annotations, read_raw_articles
@@ -32,6 +32,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "entities": ("article_id", "start", "end", "mention_id"),
     "temporal": ("article_id", "start", "end", "timex_id"),
     "discrepancies": ("discrepancy_id",),
+    "tokens": ("article_id", "sentence_id"),
 }
 
 
@@ -56,7 +57,9 @@ def check_contract(annotation_set: AnnotationSet) -> None:
             else {"file": table, "row": None if row is None else row + 1}
         )
 
-    problems = validate_dataset(to_frames(annotation_set.tables | {"articles": annotation_set.articles}), locate)
+    frames = to_frames(annotation_set.tables | {"articles": annotation_set.articles})
+    del frames["tokens"]  # derived from the others after they pass (`_token_table`)
+    problems = validate_dataset(frames, locate)
     if problems:
         raise DiplonewsError(problems)
 
@@ -64,6 +67,16 @@ def check_contract(annotation_set: AnnotationSet) -> None:
 def _sorted(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keys = SORT_KEYS[name]
     return sorted(rows, key=lambda row: tuple(row[key] for key in keys))
+
+
+def _token_table(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The `tokens` config, from the same articles and gold; held to the contract like the others."""
+    texts = {row["id"]: row["text"] for row in tables["articles"]}
+    rows = _sorted("tokens", tokens.token_rows(texts, tables["entities"], tables["temporal"]))
+    problems = validate_table(schema.TOKENS, to_frames({"tokens": rows})["tokens"], texts)
+    if problems:  # pragma: no cover - the tokenizer broke its own contract: a bug, not an input problem
+        raise RuntimeError(f"the tokens config breaks the contract: {problems[:3]}")
+    return rows
 
 
 def compile_dataset(root: Path) -> BuildResult:
@@ -80,6 +93,7 @@ def compile_dataset(root: Path) -> BuildResult:
     tables = {"articles": _sorted("articles", annotation_set.articles)}
     for name in ("entities", "temporal", "discrepancies"):
         tables[name] = _sorted(name, annotation_set.tables[name])
+    tables["tokens"] = _token_table(tables)
     files: dict[str, bytes] = {}
     for name, table in schema.DATASET_TABLES.items():
         files[paths.DATA_FILE_TEMPLATE.format(config=name)] = dataset_io.parquet_bytes(table, tables[name])

@@ -87,6 +87,11 @@ def _columns_section() -> str:
         parts.append(f"#### `{table.name}`\n\n| column | type | description |\n|---|---|---|")
         for column in table.columns:
             kind = f"ClassLabel({', '.join(column.labels or ())})" if column.dtype == "class_label" else column.dtype
+            if column.dtype == "class_label_list":
+                names = column.labels or ()
+                kind = f"list of ClassLabel({', '.join(names[:3])}, ... {len(names)} IOB2 tags)"
+            elif column.dtype in ("string_list", "int32_list"):
+                kind = f"list of {column.dtype.removesuffix('_list')}"
             if column.dtype == "span_list":
                 kind = "list of {" + ", ".join(f"{n}: {k}" for n, k in schema.SPAN_FIELDS) + "}"
             nullable = ", nullable" if column.nullable else ""

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from diplonews import paths
-from diplonews.contract import schema
+from diplonews.contract import schema, types
 from diplonews.io.files import sha256_bytes
 from diplonews.version import __version__
 
@@ -61,7 +61,7 @@ def _enumerations() -> dict[tuple[str, ...], str]:
     sets: dict[tuple[str, ...], str] = {}
     for table in schema.DATASET_TABLES.values():
         for column in table.columns:
-            if column.dtype == "class_label" and column.labels not in sets:
+            if column.dtype in ("class_label", "class_label_list") and column.labels not in sets:
                 sets[column.labels] = f"{table.name}_{column.name}_names"  # type: ignore[index]
     return sets
 
@@ -93,15 +93,17 @@ def _field(
                 for name, kind in schema.SPAN_FIELDS
             ],
         }
+    item = types.LIST_ITEM.get(column.dtype, column.dtype)
     result: dict[str, Any] = {
         "@type": "cr:Field",
         "@id": field_id,
         "name": column.name,
         "description": column.description + ("" if not column.nullable else " (nullable)"),
-        "dataType": _DATA_TYPES[column.dtype],
+        "dataType": _DATA_TYPES[item],
         "source": source,
+        **({"repeated": True} if column.dtype in types.LIST_ITEM else {}),
     }
-    if column.dtype == "class_label" and column.labels is not None:
+    if item == "class_label" and column.labels is not None:
         result["references"] = {"field": {"@id": f"{enumerations[column.labels]}/name"}}
     return result
 
