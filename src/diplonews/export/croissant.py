@@ -103,7 +103,7 @@ def _field(
         "source": source,
         **({"repeated": True} if column.dtype in types.LIST_ITEM else {}),
     }
-    if item == "class_label" and column.labels is not None:
+    if column.dtype == "class_label" and column.labels is not None:
         result["references"] = {"field": {"@id": f"{enumerations[column.labels]}/name"}}
     return result
 
