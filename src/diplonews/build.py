@@ -98,12 +98,42 @@ def compile_dataset(root: Path) -> BuildResult:
     for name, table in schema.DATASET_TABLES.items():
         files[paths.DATA_FILE_TEMPLATE.format(config=name)] = dataset_io.parquet_bytes(table, tables[name])
     files[paths.CROISSANT_FILE] = croissant.croissant_bytes(files)
+    documents = shipped_documents(root)
     counts = {name: len(rows) for name, rows in tables.items()}
-    files[paths.CARD_FILE] = card.render_card(counts, statistics_markdown(tables)).encode("utf-8")
+    agreement = _marked_section(documents[paths.DATASHEET_FILE].decode("utf-8"), "agreement")
+    files[paths.CARD_FILE] = card.render_card(counts, statistics_markdown(tables), agreement).encode("utf-8")
+    files.update(documents)
     for article in raw.values():
         files[f"{paths.RAW_DIR}/{article.path.name}"] = article.raw
     files[paths.MANIFEST_FILE] = manifest_bytes(files)
     return BuildResult(files, tables)
+
+
+def shipped_documents(root: Path) -> dict[str, bytes]:
+    """The documents the card links to, copied into the dataset folder so that its links resolve
+    wherever the folder goes (the Hub, the wheel): DATASHEET.md and its figures, GUIDELINES.md."""
+    sources = {
+        paths.DATASHEET_FILE: root / paths.DATASHEET_FILE,
+        paths.GUIDELINES_FILE: root / paths.GUIDELINES_SOURCE,
+    }
+    figures = root / paths.FIGURES_DIR
+    for figure in sorted(figures.glob("*.png")) if figures.is_dir() else []:
+        sources[f"{paths.FIGURES_DIR}/{figure.name}"] = figure
+    problems = [
+        Problem("missing-file", "the dataset card links to it", file=display_path(path), hint="restore it from git")
+        for path in sources.values()
+        if not path.is_file()
+    ]
+    if problems:
+        raise DiplonewsError(problems)
+    return {relative: path.read_bytes() for relative, path in sources.items()}
+
+
+def _marked_section(text: str, name: str) -> str:
+    start, end = f"<!-- {name}:start -->\n", f"\n<!-- {name}:end -->"
+    if start not in text or end not in text:
+        return "_See DATASHEET.md._"
+    return text.split(start, 1)[1].split(end, 1)[0]
 
 
 def manifest_bytes(files: dict[str, bytes]) -> bytes:

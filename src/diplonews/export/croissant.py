@@ -11,6 +11,7 @@ from typing import Any
 
 from diplonews import paths
 from diplonews.contract import schema, types
+from diplonews.export import metadata
 from diplonews.io.files import sha256_bytes
 from diplonews.version import __version__
 
@@ -154,15 +155,12 @@ def croissant(data_files: dict[str, bytes]) -> dict[str, Any]:
         "@type": "sc:Dataset",
         "name": "diplonews",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "description": "Five noisy machine-translated news articles about Antony Blinken's visits to China "
-        "(June 2023, April 2024) with gold entities linked across articles, TIMEX3 temporal expressions "
-        "and discrepancies.",
-        "license": "https://creativecommons.org/licenses/by/4.0/",
-        "url": "https://huggingface.co/datasets/diplonews/diplonews",
+        "description": metadata.DESCRIPTION,
+        "license": metadata.LICENSE_URL,
+        "url": metadata.HOMEPAGE,
         "version": __version__,
-        "citeAs": "diplonews: an annotated dataset of noisy news and a data-quality suite (version "
-        + __version__
-        + ").",
+        "citeAs": metadata.citation(),
+        "creator": {"@type": "sc:Organization", "name": metadata.CURATORS},
         "distribution": distribution,
         "recordSet": record_sets,
     }
