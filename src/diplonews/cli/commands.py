@@ -33,7 +33,7 @@ def _print_problems(problems: list[Problem], total: int | None = None) -> None:
 def build(args: argparse.Namespace) -> int:
     from diplonews import build as build_module
 
-    root = paths.repo_root(args.root)
+    root = paths.checkout_root(args.root, "diplonews build")
     result = build_module.compile_dataset(root)
     if args.check:
         stale = build_module.stale_files(root, result)
@@ -120,7 +120,7 @@ def agreement(args: argparse.Namespace) -> int:
 def datasheet(args: argparse.Namespace) -> int:
     from diplonews import datasheet as datasheet_module
 
-    root = paths.repo_root(args.root)
+    root = paths.checkout_root(args.root, "diplonews datasheet")
     if args.check:
         problems = datasheet_module.stale(root)
         _print_problems(problems)
