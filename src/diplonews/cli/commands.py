@@ -134,6 +134,17 @@ def datasheet(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def diff(args: argparse.Namespace) -> int:
+    from diplonews import diff as diff_module
+
+    result = diff_module.diff(args.old, args.new, paths.repo_root(args.root))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(diff_module.render_table(result))
+    return EXIT_OK
+
+
 def codes(args: argparse.Namespace) -> int:
     """Every problem code, what it means and what to do (docs/codes.md is this table)."""
     print(codes_markdown(), end="")

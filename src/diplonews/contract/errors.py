@@ -171,6 +171,10 @@ CODES: dict[str, Code] = {
         "choose another --report-dir / --out, or free space",
     ),
     "locked": Code("another diplonews process is writing the same folder", "wait for it, or use another folder"),
+    "unknown-revision": Code(
+        "an argument is neither an existing folder nor a git revision of the checkout",
+        "pass a dataset folder, or a tag, branch or commit (`git log --oneline`)",
+    ),
     "needs-checkout": Code(
         "the command works on a source checkout, not on an installed package", "run it from a clone of the repository"
     ),
