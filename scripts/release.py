@@ -5,7 +5,9 @@ Usage: python scripts/release.py --bump {major,minor,patch} [--root DIR] [--no-t
 
 The version lives only in src/diplonews/version.py; the rebuild runs in a subprocess
 with that tree's `src/` first on the path, so the card and MANIFEST.json carry the new
-number. Refuses to run on a dirty work tree: a release must be reproducible from its tag.
+number. The changelog entry gets a summary of what changed in the gold since the previous
+release tag (`diplonews diff vPREVIOUS <root>/dataset`). Refuses to run on a dirty work tree
+(a release must be reproducible from its tag) and outside a checkout (`needs-checkout`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def bump(version: tuple[int, int, int], part: str) -> tuple[int, int, int]:
     return major, minor, patch + 1
 
 
-def update_changelog(text: str, version: str, date: str) -> str:
+def update_changelog(text: str, version: str, date: str, summary: str = "") -> str:
     marker = "## [Unreleased]"
     if marker not in text:
         raise SystemExit("CHANGELOG.md: error: no '## [Unreleased]' section\n    hint: add one above the last release")
@@ -40,8 +42,28 @@ def update_changelog(text: str, version: str, date: str) -> str:
         raise SystemExit(
             "CHANGELOG.md: error: the Unreleased section is empty\n    hint: say what changed before releasing"
         )
-    released = f"{marker}\n\n## [{version}] - {date}\n{body.rstrip()}\n"
+    released = f"{marker}\n\n## [{version}] - {date}\n{body.rstrip()}\n" + (
+        f"\n{summary.rstrip()}\n" if summary else ""
+    )
     return head + released + (f"\n## [{older}" if separator else "")
+
+
+def previous_tag(root: Path) -> str | None:
+    """The highest `vX.Y.Z` tag, or None before the first release."""
+    tags = [t for t in git(root, "tag", "--list", "v*").split() if re.fullmatch(r"v\d+\.\d+\.\d+", t)]
+    return max(tags, key=lambda t: tuple(int(x) for x in t[1:].split("."))) if tags else None
+
+
+def gold_summary(root: Path) -> str:
+    """The changelog lines for the gold changes since the previous release (`diplonews diff`)."""
+    from diplonews import diff
+
+    previous = previous_tag(root)
+    if previous is None:
+        return "### Gold changes\n\n- first release: no earlier `v*` tag to compare with\n"
+    result = diff.diff(previous, str(root / "dataset"), root)
+    result.new = "HEAD"
+    return diff.changelog_summary(result)
 
 
 def git(root: Path, *args: str) -> str:
@@ -57,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
 
+    sys.path.insert(0, str(root / "src"))  # this tree's diplonews, not an installed one
+    from diplonews import paths
+
+    if not paths.is_checkout(root):
+        print(
+            f"{root}: error[needs-checkout]: a release works on a source checkout\n    hint: run it in a clone",
+            file=sys.stderr,
+        )
+        return 2
     if git(root, "status", "--porcelain").strip():
         print("error: the work tree has uncommitted changes\n    hint: commit or stash them first", file=sys.stderr)
         return 2
@@ -72,15 +103,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     changelog = root / "CHANGELOG.md"
-    new_changelog = update_changelog(changelog.read_text("utf-8"), new, args.date)
+    update_changelog(changelog.read_text("utf-8"), new, args.date)  # refuse an empty section before any write
     version_file.write_text(VERSION_LINE.sub(f'__version__ = "{new}"', source), "utf-8")
-    changelog.write_text(new_changelog, "utf-8")
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])}
-    for command in (["build"], ["build", "--check"], ["datasheet"]):
+    for command in (["datasheet"], ["build"], ["build", "--check"]):
         subprocess.run(
             [sys.executable, "-m", "diplonews.cli", "--root", str(root), *command], cwd=root, env=env, check=True
         )
+    changelog.write_text(update_changelog(changelog.read_text("utf-8"), new, args.date, gold_summary(root)), "utf-8")
 
     git(root, "add", "-A", "src/diplonews/version.py", "CHANGELOG.md", "dataset", "DATASHEET.md", "figures")
     git(root, "commit", "-m", f"Release v{new}")

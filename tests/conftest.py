@@ -16,10 +16,14 @@ SEEDS = REPO / "dataset" / "raw"
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of annotations/gold and dataset/ (raw + built files) in a temp root."""
+    """A copy of annotations/gold, dataset/ (raw + built files) and the shipped documents in a temp root."""
     root = tmp_path / "project"
     shutil.copytree(REPO / "annotations" / "gold", root / "annotations" / "gold")
     shutil.copytree(REPO / "dataset", root / "dataset", ignore=shutil.ignore_patterns(".*"))
+    shutil.copy2(REPO / "DATASHEET.md", root / "DATASHEET.md")  # the build ships copies of these
+    shutil.copy2(REPO / "annotations" / "GUIDELINES.md", root / "annotations" / "GUIDELINES.md")
+    shutil.copytree(REPO / "figures", root / "figures")
+    (root / "pyproject.toml").write_text("", "utf-8")  # a checkout, as far as checkout-only commands can tell
     for path in (root / "dataset" / "raw").iterdir():
         path.chmod(0o644)
     return root

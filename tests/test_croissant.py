@@ -32,3 +32,15 @@ def test_mlcroissant_validates_and_reads_records() -> None:
     assert spans and {"discrepancies/spans/start", "discrepancies/spans/text"} <= set(spans[0])
     label_names = [r["entities_label_names/name"] for r in dataset.records("entities_label_names")]
     assert [n.decode() if isinstance(n, bytes) else n for n in label_names] == list(labels.ENTITY_LABELS)
+
+
+def test_mlcroissant_reads_the_tokens_config_and_its_tag_names() -> None:
+    mlc = pytest.importorskip("mlcroissant")
+    dataset = mlc.Dataset(jsonld=str(CROISSANT))
+    first = next(iter(dataset.records("tokens")))
+    tokens = [t.decode() if isinstance(t, bytes) else t for t in first["tokens/tokens"]]
+    tags = [t.decode() if isinstance(t, bytes) else t for t in first["tokens/ner_tags"]]
+    assert len(tokens) == len(tags) == len(first["tokens/starts"]) > 0
+    assert set(tags) <= set(labels.NER_TAGS)
+    names = [r["tokens_ner_tags_names/name"] for r in dataset.records("tokens_ner_tags_names")]
+    assert [n.decode() if isinstance(n, bytes) else n for n in names] == list(labels.NER_TAGS)

@@ -19,7 +19,7 @@ from diplonews.contract.errors import EXIT_FAILED, EXIT_OK
 @pytest.fixture
 def sheet_project(project: Path) -> Path:
     shutil.copy(REPO / "DATASHEET.md", project / "DATASHEET.md")
-    shutil.copytree(REPO / "figures", project / "figures")
+    shutil.copytree(REPO / "figures", project / "figures", dirs_exist_ok=True)  # the project fixture has them already
     if (REPO / "annotations" / "passes").is_dir():
         shutil.copytree(REPO / "annotations" / "passes", project / "annotations" / "passes")
     return project

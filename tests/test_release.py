@@ -56,9 +56,10 @@ def test_release_bumps_rebuilds_and_tags(clone: Path) -> None:
     assert f'__version__ = "{expected}"' in (clone / "src" / "diplonews" / "version.py").read_text("utf-8")
     assert json.loads((clone / "dataset" / "MANIFEST.json").read_text("utf-8"))["version"] == expected
     card = (clone / "dataset" / "README.md").read_text("utf-8")
-    assert f"version: {expected}" in card and f"# diplonews {expected}" in card
+    assert f"version: {expected}" in card and f"# Dataset card for diplonews {expected}" in card
     changelog = (clone / "CHANGELOG.md").read_text("utf-8")
     assert f"## [Unreleased]\n\n## [{expected}] - 2030-01-02\n" in changelog
+    assert "### Gold changes\n\n- first release" in changelog
     assert f"v{expected}" in _git(clone, "tag", "--list").split()
     assert _git(clone, "status", "--porcelain") == ""
 
@@ -78,3 +79,28 @@ def test_release_refuses_an_empty_unreleased_section(clone: Path) -> None:
     _git(clone, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "empty")
     result = _release(clone, "--bump", "patch")
     assert result.returncode != 0 and "Unreleased section is empty" in result.stderr
+
+
+def test_release_summarises_the_gold_changes_since_the_previous_tag(clone: Path) -> None:
+    _git(clone, "tag", "v0.0.1")
+    gold = clone / "annotations" / "gold" / "entities.jsonl"
+    lines = gold.read_text("utf-8").splitlines(keepends=True)
+    record = json.loads(lines[0])
+    assert record["mention_id"] == "000-m001" and record["label"] == "GPE"
+    lines[0] = json.dumps({**record, "label": "NORP", "surface_error": True}) + "\n"
+    gold.write_text("".join(lines), "utf-8")
+    _git(clone, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "relabel")
+    result = _release(clone, "--bump", "patch", "--date", "2030-01-03", "--no-tag")
+    assert result.returncode == 0, result.stderr
+    changelog = (clone / "CHANGELOG.md").read_text("utf-8")
+    assert "### Gold changes (`diplonews diff v0.0.1 HEAD`)" in changelog
+    assert "- `entities`: 0 added, 0 removed, 1 changed (fields: label, surface_error)" in changelog
+    assert "- `tokens`: 0 added, 0 removed, 1 changed (fields: ner_tags)" in changelog
+
+
+def test_release_refuses_outside_a_checkout(clone: Path) -> None:
+    (clone / "pyproject.toml").unlink()
+    _git(clone, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "no project file")
+    result = _release(clone, "--bump", "patch")
+    assert result.returncode == 2 and "needs-checkout" in result.stderr
+    assert _git(clone, "status", "--porcelain") == ""

@@ -53,10 +53,12 @@ def test_class_label_columns_use_the_label_module() -> None:
         labels.TIMEX_MODS,
         labels.DISCREPANCY_TYPES,
         labels.DISCREPANCY_SCOPES,
+        labels.NER_TAGS,
+        labels.TIMEX_TAGS,
     }
     for table in schema.DATASET_TABLES.values():
         for column in table.columns:
-            assert (column.dtype == "class_label") <= (column.labels is not None), column.name
+            assert (column.dtype in ("class_label", "class_label_list")) <= (column.labels is not None), column.name
             assert column.description.strip(), f"{table.name}.{column.name} needs a description"
 
 
@@ -97,3 +99,12 @@ def test_issue_contract_columns_are_present() -> None:
     }
     for name, columns in required.items():
         assert columns <= set(schema.DATASET_TABLES[name].column_names), name
+
+
+def test_iob_tag_names_are_derived_from_the_label_sets() -> None:
+    assert labels.NER_TAGS[0] == "O" and labels.TIMEX_TAGS[0] == "O"
+    assert labels.NER_TAGS[1:3] == ("B-PERSON", "I-PERSON")
+    assert set(labels.NER_TAGS) == {"O"} | {f"{p}-{name}" for name in labels.ENTITY_LABELS for p in "BI"}
+    assert set(labels.TIMEX_TAGS) == {"O"} | {f"{p}-{name}" for name in labels.TEMPORAL_TYPES for p in "BI"}
+    assert schema.TOKENS.column("ner_tags").labels == labels.NER_TAGS
+    assert schema.TOKENS.column("timex_tags").labels == labels.TIMEX_TAGS

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 from diplonews import paths
 from diplonews.contract import schema
 from diplonews.contract.errors import DiplonewsError, Problem, ProblemCollector, display_path
-from diplonews.engines.pandera_pandas import validate_dataset
-from diplonews.export import card, croissant
+from diplonews.engines.pandera_pandas import validate_dataset, validate_table
+from diplonews.export import card, croissant, tokens
 from diplonews.export.statistics import statistics_markdown
 from diplonews.io import dataset as dataset_io
 from diplonews.io import publish
@@ -33,6 +33,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "entities": ("article_id", "start", "end", "mention_id"),
     "temporal": ("article_id", "start", "end", "timex_id"),
     "discrepancies": ("discrepancy_id",),
+    "tokens": ("article_id", "sentence_id"),
 }
 
 
@@ -57,7 +58,9 @@ def check_contract(annotation_set: AnnotationSet) -> None:
             else {"file": table, "row": None if row is None else row + 1}
         )
 
-    problems = validate_dataset(to_frames(annotation_set.tables | {"articles": annotation_set.articles}), locate)
+    frames = to_frames(annotation_set.tables | {"articles": annotation_set.articles})
+    del frames["tokens"]  # derived from the others after they pass (`_token_table`)
+    problems = validate_dataset(frames, locate)
     if problems:
         raise DiplonewsError(problems)
 
@@ -65,6 +68,16 @@ def check_contract(annotation_set: AnnotationSet) -> None:
 def _sorted(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keys = SORT_KEYS[name]
     return sorted(rows, key=lambda row: tuple(row[key] for key in keys))
+
+
+def _token_table(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The `tokens` config, from the same articles and gold; held to the contract like the others."""
+    texts = {row["id"]: row["text"] for row in tables["articles"]}
+    rows = _sorted("tokens", tokens.token_rows(texts, tables["entities"], tables["temporal"]))
+    problems = validate_table(schema.TOKENS, to_frames({"tokens": rows})["tokens"], texts)
+    if problems:  # pragma: no cover - the tokenizer broke its own contract: a bug, not an input problem
+        raise RuntimeError(f"the tokens config breaks the contract: {problems[:3]}")
+    return rows
 
 
 def compile_dataset(root: Path) -> BuildResult:
@@ -81,16 +94,47 @@ def compile_dataset(root: Path) -> BuildResult:
     tables = {"articles": _sorted("articles", annotation_set.articles)}
     for name in ("entities", "temporal", "discrepancies"):
         tables[name] = _sorted(name, annotation_set.tables[name])
+    tables["tokens"] = _token_table(tables)
     files: dict[str, bytes] = {}
     for name, table in schema.DATASET_TABLES.items():
         files[paths.DATA_FILE_TEMPLATE.format(config=name)] = dataset_io.parquet_bytes(table, tables[name])
     files[paths.CROISSANT_FILE] = croissant.croissant_bytes(files)
+    documents = shipped_documents(root)
     counts = {name: len(rows) for name, rows in tables.items()}
-    files[paths.CARD_FILE] = card.render_card(counts, statistics_markdown(tables)).encode("utf-8")
+    agreement = _marked_section(documents[paths.DATASHEET_FILE].decode("utf-8"), "agreement")
+    files[paths.CARD_FILE] = card.render_card(counts, statistics_markdown(tables), agreement).encode("utf-8")
+    files.update(documents)
     for article in raw.values():
         files[f"{paths.RAW_DIR}/{article.path.name}"] = article.raw
     files[paths.MANIFEST_FILE] = manifest_bytes(files)
     return BuildResult(files, tables)
+
+
+def shipped_documents(root: Path) -> dict[str, bytes]:
+    """The documents the card links to, copied into the dataset folder so that its links resolve
+    wherever the folder goes (the Hub, the wheel): DATASHEET.md and its figures, GUIDELINES.md."""
+    sources = {
+        paths.DATASHEET_FILE: root / paths.DATASHEET_FILE,
+        paths.GUIDELINES_FILE: root / paths.GUIDELINES_SOURCE,
+    }
+    figures = root / paths.FIGURES_DIR
+    for figure in sorted(figures.glob("*.png")) if figures.is_dir() else []:
+        sources[f"{paths.FIGURES_DIR}/{figure.name}"] = figure
+    problems = [
+        Problem("missing-file", "the dataset card links to it", file=display_path(path), hint="restore it from git")
+        for path in sources.values()
+        if not path.is_file()
+    ]
+    if problems:
+        raise DiplonewsError(problems)
+    return {relative: path.read_bytes() for relative, path in sources.items()}
+
+
+def _marked_section(text: str, name: str) -> str:
+    start, end = f"<!-- {name}:start -->\n", f"\n<!-- {name}:end -->"
+    if start not in text or end not in text:
+        return "_See DATASHEET.md._"
+    return text.split(start, 1)[1].split(end, 1)[0]
 
 
 def manifest_bytes(files: dict[str, bytes]) -> bytes:

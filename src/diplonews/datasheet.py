@@ -19,6 +19,7 @@ from typing import Any
 
 from diplonews import agreement, paths
 from diplonews.build import BuildResult, compile_dataset
+from diplonews.build import write as publish
 from diplonews.contract import labels
 from diplonews.contract.errors import DiplonewsError, Problem, display_path
 from diplonews.export.statistics import statistics_markdown
@@ -202,4 +203,5 @@ def write(root: Path) -> int:
     atomic_write_text(root / DATASHEET, text)
     for name, data in figures.items():
         atomic_write_bytes(root / FIGURES_DIR / name, data)
+    publish(root, compile_dataset(root))  # the dataset folder ships a copy of DATASHEET.md and the figures
     return len(figures)

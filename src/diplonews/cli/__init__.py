@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     datasheet.add_argument("--check", action="store_true", help="write nothing; exit 1 if DATASHEET.md is stale")
     datasheet.set_defaults(handler=commands.datasheet)
 
+    diff = sub.add_parser("diff", help="what changed in the gold between two dataset folders or git revisions")
+    diff.add_argument("old", help="a dataset folder (or a checkout holding dataset/), or a git revision")
+    diff.add_argument("new", help="a dataset folder (or a checkout holding dataset/), or a git revision")
+    diff.add_argument("--json", action="store_true", help="print the differences as JSON")
+    diff.set_defaults(handler=commands.diff)
+
     codes = sub.add_parser("codes", help="list every problem code, what it means and what to do")
     codes.set_defaults(handler=commands.codes)
 

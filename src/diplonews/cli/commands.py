@@ -33,7 +33,7 @@ def _print_problems(problems: list[Problem], total: int | None = None) -> None:
 def build(args: argparse.Namespace) -> int:
     from diplonews import build as build_module
 
-    root = paths.repo_root(args.root)
+    root = paths.checkout_root(args.root, "diplonews build")
     result = build_module.compile_dataset(root)
     if args.check:
         stale = build_module.stale_files(root, result)
@@ -121,7 +121,7 @@ def agreement(args: argparse.Namespace) -> int:
 def datasheet(args: argparse.Namespace) -> int:
     from diplonews import datasheet as datasheet_module
 
-    root = paths.repo_root(args.root)
+    root = paths.checkout_root(args.root, "diplonews datasheet")
     if args.check:
         problems = datasheet_module.stale(root)
         _print_problems(problems)
@@ -132,6 +132,17 @@ def datasheet(args: argparse.Namespace) -> int:
         return EXIT_OK
     written = datasheet_module.write(root)
     print(f"wrote {datasheet_module.DATASHEET} and {written} figure(s) in {datasheet_module.FIGURES_DIR}/")
+    return EXIT_OK
+
+
+def diff(args: argparse.Namespace) -> int:
+    from diplonews import diff as diff_module
+
+    result = diff_module.diff(args.old, args.new, paths.repo_root(args.root))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(diff_module.render_table(result))
     return EXIT_OK
 
 

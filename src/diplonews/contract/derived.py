@@ -56,6 +56,11 @@ DERIVED: dict[str, dict[str, str]] = {
         "_n_spans_outside": "spans whose article is unknown, whose offsets leave the article, or whose text is not the slice",
         "_n_span_articles": "number of distinct articles among the spans",
     },
+    "dataset_tokens": {
+        "_tokens_in_article": "tokens_in_article holds: every token is the article's text at its offset, the lists have equal length",
+        "_tags_iob2": "tags_iob2 holds: every I-X tag of ner_tags and timex_tags continues a chunk of X",
+        "_tags_known": "every tag of ner_tags and timex_tags is one of the column's tag names",
+    },
     **{f"predictions_{task}": dict(_SPAN_DERIVED) for task in schema.TASKS if schema.PREDICTION_TABLES[task].spans},
     "predictions_cleaning": {},
 }

@@ -120,6 +120,14 @@ CODES: dict[str, Code] = {
     "scope-mismatch": Code(
         "intra_document spans in several articles, or cross_document spans in one", "fix the scope or the spans"
     ),
+    "token-mismatch": Code(
+        "a token is not the article's text at its offset, or a sentence's tokens, offsets and tags differ in number",
+        "tokens come from the `tokens` config: copy tokens and sentence ids from it, one tag per token",
+    ),
+    "iob-invalid": Code("an I-X tag that continues no chunk of X (strict IOB2)", "start each chunk with B-X"),
+    "unknown-sentence": Code(
+        "a sentence_id that the dataset's `tokens` config does not have", "use the sentence ids of the `tokens` config"
+    ),
     "raw-file-changed": Code(
         "a raw article's bytes differ from the sha256 the annotations pin",
         "restore the raw file; raw files are byte-exact copies",
@@ -164,6 +172,10 @@ CODES: dict[str, Code] = {
         "choose another --report-dir / --out, or free space",
     ),
     "locked": Code("another diplonews process is writing the same folder", "wait for it, or use another folder"),
+    "unknown-revision": Code(
+        "an argument is neither an existing folder nor a git revision of the checkout",
+        "pass a dataset folder, or a tag, branch or commit (`git log --oneline`)",
+    ),
     "needs-checkout": Code(
         "the command works on a source checkout, not on an installed package", "run it from a clone of the repository"
     ),

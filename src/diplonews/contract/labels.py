@@ -63,3 +63,17 @@ EVENT_WINDOWS: dict[str, tuple[str, str]] = {
 
 # The value of `temporal.anchor` that means "resolved against the document creation time".
 DCT_ANCHOR = "dct"
+
+
+def iob_tags(label_set: tuple[str, ...]) -> tuple[str, ...]:
+    """IOB2 tag names of a label set: `O`, then `B-X`, `I-X` per label in the set's order.
+
+    Derived, never typed: appending a label to the set appends its two tags, so the
+    ClassLabel ids of the existing tags never move.
+    """
+    return ("O", *(f"{prefix}-{label}" for label in label_set for prefix in ("B", "I")))
+
+
+# The token view (`tokens` config): entity tags over ENTITY_LABELS, timex tags over TEMPORAL_TYPES.
+NER_TAGS: tuple[str, ...] = iob_tags(ENTITY_LABELS)
+TIMEX_TAGS: tuple[str, ...] = iob_tags(TEMPORAL_TYPES)

@@ -43,6 +43,8 @@ RULES: dict[str, Rule] = {
             "article_id is a known article, 0 <= start < end <= n_chars, and text == article.text[start:end] when text is given",
         ),
         Rule("unique_prediction", "duplicate-row", "no two rows share article_id, start, end and label (or type)"),
+        Rule("tokens_in_article", "token-mismatch", "article_id is known; tokens, starts and both tag lists have one entry per token; every token is article.text[start:start + len(token)], non-empty, without whitespace, after the previous one"),
+        Rule("tags_iob2", "iob-invalid", "every I-X tag continues a chunk of X (follows B-X or I-X): strict IOB2"),
         Rule("covers_every_article", "missing-article", "one row per article of the dataset: every article_id is known, none is missing, none is repeated"),
     )
 }  # fmt: skip
@@ -228,3 +230,57 @@ def scope_matches_spans(frame: pl.DataFrame) -> pl.Series:
     scope = frame["scope"]
     ok = ((scope == "intra_document") & (n_articles == 1)) | ((scope == "cross_document") & (n_articles >= 2))
     return ok.fill_null(False).alias("scope_matches_spans")
+
+
+def _tokens_ok(text: str | None, tokens: list[str] | None, starts: list[int] | None, *tags: list[str] | None) -> bool:
+    if text is None or tokens is None or starts is None or any(t is None for t in tags):
+        return False
+    if not tokens or len(starts) != len(tokens) or any(len(t or ()) != len(tokens) for t in tags):
+        return False
+    previous_end = 0
+    for token, start in zip(tokens, starts, strict=True):
+        if not token or start < previous_end or text[start : start + len(token)] != token or _SPACE.search(token):
+            return False
+        previous_end = start + len(token)
+    return True
+
+
+_SPACE = re.compile(r"\s")
+
+
+def tokens_in_article(frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) -> pl.Series:
+    """`tokens_in_article`: each row's tokens are the article's text at their offsets, lists of equal length."""
+    articles = texts if isinstance(texts, pl.DataFrame) else articles_frame(texts)
+    lookup = dict(zip(articles["article_id"].to_list(), articles["_article_text"].to_list(), strict=True))
+    ok = [
+        _tokens_ok(lookup.get(article_id), tokens, starts, ner, timex_)
+        for article_id, tokens, starts, ner, timex_ in zip(
+            frame["article_id"].to_list(),
+            frame["tokens"].to_list(),
+            frame["starts"].to_list(),
+            frame["ner_tags"].to_list(),
+            frame["timex_tags"].to_list(),
+            strict=True,
+        )
+    ]
+    return pl.Series("tokens_in_article", ok, dtype=pl.Boolean)
+
+
+def iob2_ok(tags: list[str] | None) -> bool:
+    """Strict IOB2: an `I-X` follows `B-X` or `I-X`."""
+    if tags is None:
+        return False
+    previous = "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            return False
+        previous = tag
+    return True
+
+
+def tags_iob2(frame: pl.DataFrame) -> pl.Series:
+    ok = [
+        iob2_ok(ner) and iob2_ok(timex_)
+        for ner, timex_ in zip(frame["ner_tags"].to_list(), frame["timex_tags"].to_list(), strict=True)
+    ]
+    return pl.Series("tags_iob2", ok, dtype=pl.Boolean)

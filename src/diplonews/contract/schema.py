@@ -230,7 +230,48 @@ DISCREPANCIES = Table(
 )
 
 
-DATASET_TABLES: dict[str, Table] = {table.name: table for table in (ARTICLES, ENTITIES, TEMPORAL, DISCREPANCIES)}
+TOKENS = Table(
+    name="tokens",
+    description="The token view of entities and temporal expressions: one row per sentence, IOB2 tags per token.",
+    key="sentence_id",
+    rules=("tokens_in_article", "tags_iob2"),
+    columns=(
+        _article_id(),
+        Column(
+            "sentence_id",
+            "string",
+            "Unique id of the sentence: the article's number and the sentence's 1-based position, e.g. 000-s001.",
+            pattern=r"^\d{3}-s\d{3}$",
+            unique=True,
+        ),
+        Column(
+            "tokens",
+            "string_list",
+            "The sentence's tokens, exactly as they stand in the article (regex tokenisation, see the card).",
+        ),
+        Column(
+            "starts",
+            "int32_list",
+            "Code-point offset of each token in the article: tokens[i] == article[starts[i]:starts[i] + len(tokens[i])].",
+        ),
+        Column(
+            "ner_tags",
+            "class_label_list",
+            "IOB2 tag of each token for the entities layer (B-/I- + the entity label, or O).",
+            labels=labels.NER_TAGS,
+        ),
+        Column(
+            "timex_tags",
+            "class_label_list",
+            "IOB2 tag of each token for the temporal layer (B-/I- + the TIMEX3 type, or O).",
+            labels=labels.TIMEX_TAGS,
+        ),
+    ),
+)
+
+DATASET_TABLES: dict[str, Table] = {
+    table.name: table for table in (ARTICLES, ENTITIES, TEMPORAL, DISCREPANCIES, TOKENS)
+}
 CONFIG_NAMES: tuple[str, ...] = tuple(DATASET_TABLES)
 SPLIT = "test"
 

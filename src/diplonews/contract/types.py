@@ -14,7 +14,7 @@ from typing import Any, Literal
 import polars as pl
 import pyarrow as pa
 
-DType = Literal["string", "int32", "bool", "class_label", "span_list"]
+DType = Literal["string", "int32", "bool", "class_label", "span_list", "string_list", "int32_list", "class_label_list"]
 
 # The fields of one span inside a `span_list` column (discrepancies.spans).
 SPAN_FIELDS: tuple[tuple[str, DType], ...] = (
@@ -45,7 +45,19 @@ TYPES: dict[str, TypeSpec] = {
     "int32": TypeSpec((int,), "an integer", pa.int32(), pl.Int64(), "int64", "int32", "int32", "sc:Integer"),
     "bool": TypeSpec((bool,), "true or false", pa.bool_(), pl.Boolean(), bool, "bool", "bool", "sc:Boolean"),
     "span_list": TypeSpec((list,), "a list of spans", None, None, object, None, "list", "sc:Text"),
+    # Sequences (the `tokens` config): one list per row, elements of the item dtype (LIST_ITEM).
+    "string_list": TypeSpec(
+        (list,), "a list of strings", pa.list_(pa.string()), pl.List(pl.String()), object, None, "list", "sc:Text"
+    ),
+    "int32_list": TypeSpec(
+        (list,), "a list of integers", pa.list_(pa.int32()), pl.List(pl.Int64()), object, None, "list", "sc:Integer"
+    ),
+    "class_label_list": TypeSpec(
+        (list,), "a list of labels", pa.list_(pa.string()), pl.List(pl.String()), object, None, "list", "sc:Text"
+    ),
 }
+# The element dtype of each list dtype (a span_list's elements are structs of SPAN_FIELDS).
+LIST_ITEM: dict[str, DType] = {"string_list": "string", "int32_list": "int32", "class_label_list": "class_label"}
 INT32_MAX = 2**31 - 1
 
 
@@ -57,6 +69,8 @@ def arrow_type(dtype: str) -> pa.DataType:
 
 def value_ok(dtype: str, value: Any) -> bool:
     """Is a decoded JSON value of this dtype? (bool is not an integer; integers fit int64)."""
+    if dtype in LIST_ITEM:
+        return isinstance(value, list) and all(value_ok(LIST_ITEM[dtype], item) for item in value)
     if dtype == "int32":
         return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
     return isinstance(value, TYPES[dtype].python) and (dtype == "bool" or not isinstance(value, bool))

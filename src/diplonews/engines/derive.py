@@ -79,6 +79,17 @@ def derive_dataset(tables: Mapping[str, pa.Table]) -> dict[str, pd.DataFrame]:
     for column in ("_n_spans", "_n_spans_outside", "_n_span_articles"):
         discrepancies[column] = summary[column].to_pandas().astype("int64")
     out["discrepancies"] = discrepancies
+    if "tokens" in tables:
+        tokens = frames["tokens"].copy()
+        token_frame = _frame(polars["tokens"])
+        tokens["_tokens_in_article"] = rules.tokens_in_article(token_frame, article_frame).to_list()
+        tokens["_tags_iob2"] = rules.tags_iob2(token_frame).to_list()
+        known = {name: frozenset(schema.TOKENS.column(name).labels or ()) for name in ("ner_tags", "timex_tags")}
+        tokens["_tags_known"] = [
+            all(tag in known["ner_tags"] for tag in ner or ()) and all(tag in known["timex_tags"] for tag in tmx or ())
+            for ner, tmx in zip(tokens["ner_tags"], tokens["timex_tags"], strict=True)
+        ]
+        out["tokens"] = tokens
     for name, frame in out.items():
         expected = [*schema.DATASET_TABLES[name].column_names, *DERIVED[f"dataset_{name}"]]
         if sorted(frame.columns) != sorted(expected):  # pragma: no cover - DERIVED and this function disagree

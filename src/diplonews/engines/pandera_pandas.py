@@ -17,7 +17,7 @@ import pandera.pandas as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from diplonews.contract import rules, schema
+from diplonews.contract import rules, schema, types
 from diplonews.contract.errors import Problem
 
 Locate = Callable[[str, int | None], dict[str, Any]]  # (table, 0-based row) -> Problem location kwargs
@@ -44,6 +44,8 @@ _RULE_FIELD = {
     "anchor_resolves": "anchor",
     "spans_in_articles": "spans",
     "scope_matches_spans": "scope",
+    "tokens_in_article": "tokens",
+    "tags_iob2": "ner_tags",
 }
 
 
@@ -57,7 +59,17 @@ def _code(check: str) -> str:
 
 def _column_checks(column: schema.Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
-    if column.labels is not None:
+    if column.labels is not None and column.dtype in types.LIST_ITEM:
+        allowed = frozenset(column.labels)
+        checks.append(
+            pa.Check(
+                lambda s: s.map(lambda items: isinstance(items, list) and all(item in allowed for item in items)),
+                element_wise=False,
+                name="isin",
+                error="every element is a label of the contract",
+            )
+        )
+    elif column.labels is not None:
         checks.append(pa.Check.isin(list(column.labels)))
     if column.pattern is not None:
         checks.append(pa.Check.str_matches(column.pattern if column.pattern.endswith("$") else column.pattern + "$"))
@@ -117,6 +129,12 @@ def _rule(name: str, texts: Mapping[str, str]) -> Callable[[pd.DataFrame], pd.Se
             ok = rules.spans_in_articles(_polars(frame, ("spans",)), articles)
         elif name == "scope_matches_spans":
             ok = rules.scope_matches_spans(_polars(frame, ("spans", "scope")))
+        elif name == "tokens_in_article":
+            ok = rules.tokens_in_article(
+                _polars(frame, ("article_id", "tokens", "starts", "ner_tags", "timex_tags")), articles
+            )
+        elif name == "tags_iob2":
+            ok = rules.tags_iob2(_polars(frame, ("ner_tags", "timex_tags")))
         else:  # pragma: no cover - a new rule needs its line here and in export.gx_suites
             raise KeyError(f"no pandera check for rule {name!r}")
         return pd.Series(ok.to_list(), index=frame.index, dtype=bool)
@@ -178,6 +196,8 @@ def validate_dataset(frames: Mapping[str, pd.DataFrame], locate: Locate = _defau
     problems += validate_table(schema.ARTICLES, articles, {}, locate)
     texts = dict(zip(articles["id"], articles["text"], strict=True)) if "id" in articles and "text" in articles else {}
     for name, table in schema.DATASET_TABLES.items():
-        if name != "articles" and len(frames[name]):  # an empty layer breaks no row rule (GX checks it has rows)
+        if (
+            name != "articles" and name in frames and len(frames[name])
+        ):  # an empty or not yet compiled (tokens) layer breaks no row rule
             problems += validate_table(table, frames[name], texts, locate)
     return problems

@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from diplonews import paths
-from diplonews.contract import schema
+from diplonews.contract import schema, types
+from diplonews.export import metadata
 from diplonews.io.files import sha256_bytes
 from diplonews.version import __version__
 
@@ -61,7 +62,7 @@ def _enumerations() -> dict[tuple[str, ...], str]:
     sets: dict[tuple[str, ...], str] = {}
     for table in schema.DATASET_TABLES.values():
         for column in table.columns:
-            if column.dtype == "class_label" and column.labels not in sets:
+            if column.dtype in ("class_label", "class_label_list") and column.labels not in sets:
                 sets[column.labels] = f"{table.name}_{column.name}_names"  # type: ignore[index]
     return sets
 
@@ -93,13 +94,15 @@ def _field(
                 for name, kind in schema.SPAN_FIELDS
             ],
         }
+    item = types.LIST_ITEM.get(column.dtype, column.dtype)
     result: dict[str, Any] = {
         "@type": "cr:Field",
         "@id": field_id,
         "name": column.name,
         "description": column.description + ("" if not column.nullable else " (nullable)"),
-        "dataType": _DATA_TYPES[column.dtype],
+        "dataType": _DATA_TYPES[item],
         "source": source,
+        **({"repeated": True} if column.dtype in types.LIST_ITEM else {}),
     }
     if column.dtype == "class_label" and column.labels is not None:
         result["references"] = {"field": {"@id": f"{enumerations[column.labels]}/name"}}
@@ -152,15 +155,12 @@ def croissant(data_files: dict[str, bytes]) -> dict[str, Any]:
         "@type": "sc:Dataset",
         "name": "diplonews",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "description": "Five noisy machine-translated news articles about Antony Blinken's visits to China "
-        "(June 2023, April 2024) with gold entities linked across articles, TIMEX3 temporal expressions "
-        "and discrepancies.",
-        "license": "https://creativecommons.org/licenses/by/4.0/",
-        "url": "https://huggingface.co/datasets/diplonews/diplonews",
+        "description": metadata.DESCRIPTION,
+        "license": metadata.LICENSE_URL,
+        "url": metadata.HOMEPAGE,
         "version": __version__,
-        "citeAs": "diplonews: an annotated dataset of noisy news and a data-quality suite (version "
-        + __version__
-        + ").",
+        "citeAs": metadata.citation(),
+        "creator": {"@type": "sc:Organization", "name": metadata.CURATORS},
         "distribution": distribution,
         "recordSet": record_sets,
     }

@@ -124,7 +124,16 @@ def _full(pattern: str) -> str:
     return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern.lstrip('^').rstrip('$')})$"
 
 
-_GX_TYPES = {"string": "str", "class_label": "str", "int32": "int32", "bool": "bool", "span_list": "list"}
+_GX_TYPES = {
+    "string": "str",
+    "class_label": "str",
+    "int32": "int32",
+    "bool": "bool",
+    "span_list": "list",
+    "string_list": "list",
+    "int32_list": "list",
+    "class_label_list": "list",
+}
 
 
 def _column_expectations(table: schema.Table, *, types: bool, nulls: bool) -> list[dict[str, Any]]:
@@ -147,7 +156,7 @@ def _column_expectations(table: schema.Table, *, types: bool, nulls: bool) -> li
                     type_=_GX_TYPES[column.dtype],
                 )
             )
-        if column.labels is not None:
+        if column.labels is not None and not column.dtype.endswith("_list"):
             out.append(
                 _expectation(
                     "expect_column_values_to_be_in_set",
@@ -306,6 +315,33 @@ def _rule_expectations(table: schema.Table) -> list[dict[str, Any]]:
                     max_value=0,
                 ),
             ]
+        elif rule in {"tokens_in_article", "tags_iob2"}:
+            out.append(
+                _expectation(
+                    "expect_column_values_to_be_in_set",
+                    f"tokens.{rule}",
+                    RULES[rule].description,
+                    column=f"_{rule}",
+                    value_set=[True],
+                )
+            )
+            if rule == "tokens_in_article":
+                out += [
+                    _expectation(
+                        "expect_column_values_to_be_in_set",
+                        "tokens.article_known",
+                        "article_id names an article of the dataset",
+                        column="article_id",
+                        value_set={"$PARAMETER": ARTICLE_IDS},
+                    ),
+                    _expectation(
+                        "expect_column_values_to_be_in_set",
+                        "tokens.tags_known",
+                        "every tag of ner_tags and timex_tags is one of the column's tag names",
+                        column="_tags_known",
+                        value_set=[True],
+                    ),
+                ]
         elif rule == "scope_matches_spans":
             out += [
                 _expectation(

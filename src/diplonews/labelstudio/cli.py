@@ -103,7 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    path = args.output or cfg.config_path(_root(args))
+    path = args.output or cfg.config_path(
+        paths.checkout_root(getattr(args, "root", None), "diplonews labelstudio config")
+    )
     text = cfg.label_config()
     current = path.read_text(encoding="utf-8") if path.is_file() else None
     if args.check:

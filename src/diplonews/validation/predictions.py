@@ -32,7 +32,8 @@ from diplonews.engines.outcome import Outcome
 from diplonews.engines.pandera_polars import validate_structure
 from diplonews.evaluate import Gold, evaluate
 from diplonews.export.gx_suites import read_suite_document
-from diplonews.io.predictions import PredictionFile, from_frame, from_records, read_predictions
+from diplonews.io.predictions import PredictionFile, from_frame, from_records, is_token_level, read_predictions
+from diplonews.validation import tokens as token_predictions
 from diplonews.validation.report import finish, preflight
 from diplonews.validation.result import ValidationResult
 from diplonews.validation.runtime import engine
@@ -150,7 +151,11 @@ def validate_predictions(
         gates, parameters = gate_document(task, thresholds)
         result.parameters = parameters
         gold = Gold.from_dataset(dataset_dir)
-        source = _read(task, predictions)
+        token_level = None
+        if task == "entities" and is_token_level(predictions):  # IOB2 tags over the tokens config
+            source, token_level = token_predictions.read(predictions, dataset_dir, gold.texts)
+        else:
+            source = _read(task, predictions)
         result.source, result.n_rows = source.name, source.n_rows
         structure = validate_structure(table, source.frame, source.locate)
         if structure:
@@ -179,6 +184,8 @@ def validate_predictions(
 
     metrics = evaluate(task, source.frame, gold)
     result.metrics, result.metrics_detail = metrics.table, metrics.detail
+    if token_level is not None:
+        result.metrics_detail["token_level"] = token_level
     gated = gx_engine.outcomes(gx.run(gate_suite, derive.metrics_frame(metrics.table), parameters, run_id), gate_suite)
     for outcome in gated:  # the observed value of a one-row table is the metric itself
         column = outcome.kwargs.get("column")
