@@ -153,5 +153,5 @@ def test_cli_accepts_token_level_predictions(tmp_path: Path, capsys: pytest.Capt
     path = _jsonl(tmp_path / "tags.jsonl", _gold_records())
     code = cli_main(["validate", "--task", "entities", "--predictions", str(path), "--report-dir", str(tmp_path / "r")])
     assert code == EXIT_OK, capsys.readouterr().err
-    report = json.loads((tmp_path / "r" / "predictions_entities.json").read_text("utf-8"))
+    report = json.loads((tmp_path / "r" / "predictions_entities" / "result.json").read_text("utf-8"))
     assert "token_level" in json.dumps(report)
