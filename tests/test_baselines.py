@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from diplonews import paths
+from diplonews.contract.gates import GATES
 
 REPO = paths.repo_root()
 SCRIPT = REPO / "scripts" / "baselines" / "run.py"
@@ -63,6 +64,22 @@ def test_every_committed_prediction_file_is_usable(committed_check):
             assert entry["exit_code"] in (0, 1), (baseline.name, task)
             assert entry["metrics"], (baseline.name, task)
             assert entry["exit_code"] == (0 if all(entry["gates"].values()) else 1), (baseline.name, task)
+
+
+def test_the_default_gates_stop_every_trivial_baseline(committed_check):
+    """The defaults come from this evidence: each non-floor gate fails every trivial baseline of its task, each
+    floor is passed by some trivial baseline (else it is no floor), the off-the-shelf systems pass."""
+    baselines = committed_check.results["baselines"]
+    for task, gates in GATES.items():
+        scored = [(b, baselines[b.name]["tasks"][task]) for b in run.BASELINES if task in b.tasks]
+        trivial = [entry for b, entry in scored if b.kind == "trivial"]
+        assert trivial, task
+        assert all(entry["exit_code"] == 1 for entry in trivial), task
+        for gate in gates:
+            verdicts = [entry["gates"][gate.parameter] for entry in trivial]
+            assert any(verdicts) if gate.floor else not any(verdicts), (task, gate.parameter, gate.floor)
+    assert baselines["spacy_sm"]["tasks"]["entities"]["exit_code"] == 0
+    assert baselines["spacy_dateparser"]["tasks"]["temporal"]["exit_code"] == 0
 
 
 @pytest.mark.parametrize("baseline", TRIVIAL, ids=lambda baseline: baseline.name)

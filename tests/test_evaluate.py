@@ -67,6 +67,48 @@ def test_per_label_and_macro_scores() -> None:
     assert scores["ent_type"]["macro"]["f1"] == pytest.approx(5 / 9)
 
 
+def test_per_label_rows_restrict_both_sides_to_the_label() -> None:
+    """A label never takes credit for a span of another label (the exact and partial schemes ignore labels)."""
+    scores = span_scores(PRED, GOLD, ("PER", "LOC", "ORG"))["schemes"]
+    # ORG: the gold G3 [20,25) is found only by P3, a PER: label-blind, G3 would have exact recall 1.
+    org = scores["exact"]["per_label"]["ORG"]
+    assert org["recall"] == 0.0 and org["n_gold"] == 1
+    assert scores["exact"]["micro"]["recall"] == pytest.approx(2 / 3)  # micro still counts G3 as found
+    assert scores["exact"]["per_label"] == scores["strict"]["per_label"]  # within a label, exact implies strict
+    # partial, LOC: P2 overlaps G2 (same label) -> 0.5 each side.
+    loc = scores["partial"]["per_label"]["LOC"]
+    assert (loc["precision"], loc["recall"]) == pytest.approx((0.5, 0.5))
+
+
+def test_a_label_with_no_gold_and_no_prediction_is_undefined_not_perfect() -> None:
+    gold = _gold("x" * 50, entities=[(0, 5, "PERSON")])
+    predicted = pl.DataFrame({"article_id": ["t"], "start": [0], "end": [5], "label": ["PERSON"], "text": ["xxxxx"]})
+    table = evaluate.evaluate("entities", predicted, gold).table
+    assert table["strict_PERSON_recall"] == 1.0
+    for scheme in evaluate.SCHEMES:
+        for measure in evaluate.MEASURES:
+            assert table[f"{scheme}_GPE_{measure}"] is None  # no GPE anywhere: nothing to measure
+    temporal = evaluate.evaluate(
+        "temporal",
+        pl.DataFrame({"article_id": ["t"], "start": [0], "end": [5], "type": ["DATE"], "value": [None]}),
+        gold,
+    ).table
+    assert temporal["value_accuracy"] is None and temporal["value_recall"] is None  # no gold timex
+
+
+def test_macro_averages_follow_one_rule_for_precision_recall_and_f1() -> None:
+    """Mean over the labels in the gold or the predictions, an undefined per-label value counting 0."""
+    gold = spans(("a", 0, 5, "PER"), ("a", 10, 15, "LOC"))
+    pred = spans(("a", 0, 5, "PER"), ("a", 20, 25, "ORG"))  # LOC never predicted, ORG only predicted
+    strict = span_scores(pred, gold, ("PER", "LOC", "ORG"))["schemes"]["strict"]
+    per = strict["per_label"]
+    assert per["LOC"]["precision"] is None and per["ORG"]["recall"] is None
+    assert strict["macro"]["precision"] == pytest.approx((1 + 0 + 0) / 3)  # LOC's undefined precision counts 0
+    assert strict["macro"]["recall"] == pytest.approx((1 + 0 + 0) / 3)  # ORG's undefined recall counts 0
+    assert strict["macro"]["f1"] == pytest.approx((1 + 0 + 0) / 3)
+    assert span_scores(spans(), spans(), ())["schemes"]["strict"]["macro"] == dict.fromkeys(evaluate.MEASURES)
+
+
 def test_conventions_for_empty_sides() -> None:
     none = spans()
     only_gold = span_scores(none, GOLD, ("PER",))["schemes"]["strict"]["micro"]
@@ -180,6 +222,8 @@ def test_timex_value_accuracy_compares_canonical_values_on_exact_matches() -> No
     # null == null; wrong: 2024-04-27. So 2 of 3.
     assert metrics["value_matched"] == 3
     assert metrics["value_accuracy"] == pytest.approx(2 / 3)
+    # value recall: right values with exact boundaries over all four gold expressions.
+    assert metrics["value_recall"] == pytest.approx(2 / 4)
 
 
 def test_discrepancy_detection_counts_a_discrepancy_found_by_any_of_its_spans() -> None:

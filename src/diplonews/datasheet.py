@@ -61,16 +61,24 @@ def _layer_pass_markdown(root: Path, folder: Path) -> str:
         if value is not None
     )
     guidelines = (root / "annotations" / "GUIDELINES.md").read_text("utf-8")
-    gold_spans = {(s["article_id"], s["start"], s["end"]): s["text"] for row in sets["gold"].tables["discrepancies"] for s in row["spans"]}
-    blind_spans = {(s["article_id"], s["start"], s["end"]) for row in sets[folder.name].tables["discrepancies"] for s in row["spans"]}
+    gold_spans = {
+        (s["article_id"], s["start"], s["end"]): s["text"]
+        for row in sets["gold"].tables["discrepancies"]
+        for s in row["spans"]
+    }
+    blind_spans = {
+        (s["article_id"], s["start"], s["end"])
+        for row in sets[folder.name].tables["discrepancies"]
+        for s in row["spans"]
+    }
     unquoted = [key for key, text in gold_spans.items() if text not in guidelines]
     rows += f"| discrepancies | gold spans quoted verbatim in GUIDELINES.md | {len(gold_spans) - len(unquoted)} of {len(gold_spans)} |\n"
     rows += f"| discrepancies | exact recall on the gold spans the guidelines do not quote | {sum(key in blind_spans for key in unquoted)} of {len(unquoted)} |\n"
     return (
         f"\n\nBlind pass `annotations/passes/{folder.name}` (discrepancy layer only, made from GUIDELINES.md and the raw "
-        "texts alone, after the 0.2 guideline tightening) against the adjudicated gold. The tightened
-guidelines quote many gold spans as examples, which inflates this agreement; the last two rows
-separate the spans they quote from those they do not:\n\n| layer | figure | value |\n|---|---|---|\n"
+        "texts alone, after the 0.2 guideline tightening) against the adjudicated gold. The tightened "
+        "guidelines quote many gold spans as examples, which inflates this agreement; the last two rows "
+        "separate the spans they quote from those they do not:\n\n| layer | figure | value |\n|---|---|---|\n"
         + rows.rstrip("\n")
     )
 

@@ -10,11 +10,31 @@ boundaries is told so rather than scored zero:
 * ``ent_type`` overlap and the same label.
 
 Each side is credited on its own: a prediction scores by its best gold partner
-(precision), a gold span by its best predicted partner (recall). With no overlaps inside
-a side this is nervaluate's one-to-one count; unlike nervaluate it stays well defined
-when a side has overlapping or nested spans. Conventions: precision is undefined (None)
-with no predictions, recall with no gold; F1 is the harmonic mean, 0 when only one of
-the two is defined (a label only predicted, or only in the gold), None when neither is.
+(precision), a gold span by its best predicted partner (recall). When every span overlaps
+at most one span of the other side this is nervaluate's one-to-one count, number for
+number (`tests/test_nervaluate_conformance.py` checks it on random inputs); unlike
+nervaluate it stays well defined when a side has overlapping or nested spans, or a
+prediction overlaps two gold spans (both are found, rather than one of them "missed").
+
+Three levels per scheme, each defined one way:
+
+* ``micro``: every span counts once, whatever its label (the gates' main numbers);
+* per label: both sides restricted to that label, as nervaluate's per-type results, so
+  a label never takes credit for a span of another label (its ``exact`` row equals its
+  ``strict`` row, its ``partial`` row counts overlaps within the label). A label with no
+  gold and no prediction has no row: its metrics are undefined (None), never 1.0;
+* ``macro``: the unweighted mean over the labels present in the gold or the predictions
+  of the per-label precision, recall and F1, an undefined per-label value counting 0
+  (scikit-learn's ``average="macro", zero_division=0``); macro F1 is the mean of the
+  per-label F1s, not the F1 of the macro precision and recall.
+
+Conventions: precision is undefined (None) with no predictions, recall with no gold; F1
+is the harmonic mean, 0 when only one of the two is defined (a label only predicted, or
+only in the gold), None when neither is. nervaluate writes 0 where this module writes None.
+
+TIMEX3 values: ``value_accuracy`` is the share of right values among the gold expressions
+found with exact boundaries (blind to how many were found); ``value_recall`` is the share of
+all gold expressions found with exact boundaries *and* the right value.
 
 Everything runs on polars (interval overlap by an as-of join), so a million predicted
 spans score in about a second.
@@ -194,7 +214,13 @@ def _side_scores(side: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
         exact.cast(pl.Float64).alias("exact"),
         pl.when(exact).then(1.0).when(overlap).then(0.5).otherwise(0.0).alias("partial"),
         typed.cast(pl.Float64).alias("ent_type"),
+        # Per label, both sides hold only that label: exact boundaries then imply the label.
+        pl.when(strict).then(1.0).when(typed).then(0.5).otherwise(0.0).alias("partial_within_label"),
     )
+
+
+# The column of `_side_scores` each scheme's per-label rows sum (both sides restricted to the label).
+_WITHIN_LABEL = {"strict": "strict", "exact": "strict", "partial": "partial_within_label", "ent_type": "ent_type"}
 
 
 def _ratio(numerator: float, denominator: int) -> float | None:
@@ -219,18 +245,20 @@ def span_scores(predicted: pl.DataFrame, gold: pl.DataFrame, label_set: Iterable
     """Per scheme: micro, macro and per-label precision, recall and F1, with the counts."""
     pred_scores = _side_scores(predicted, gold)
     gold_scores = _side_scores(gold, predicted)
-    pred_by_label = pred_scores.group_by("label").agg(pl.len().alias("n"), *[pl.col(s).sum() for s in SCHEMES])
-    gold_by_label = gold_scores.group_by("label").agg(pl.len().alias("n"), *[pl.col(s).sum() for s in SCHEMES])
+    within = sorted(set(_WITHIN_LABEL.values()))
+    pred_by_label = pred_scores.group_by("label").agg(pl.len().alias("n"), *[pl.col(s).sum() for s in within])
+    gold_by_label = gold_scores.group_by("label").agg(pl.len().alias("n"), *[pl.col(s).sum() for s in within])
     pred_rows = {row["label"]: row for row in pred_by_label.iter_rows(named=True)}
     gold_rows = {row["label"]: row for row in gold_by_label.iter_rows(named=True)}
     present = sorted(set(pred_rows) | set(gold_rows), key=lambda name: (name not in label_set, name))
     result: dict[str, Any] = {"n_predicted": predicted.height, "n_gold": gold.height, "schemes": {}}
     for scheme in SCHEMES:
         per_label = {}
+        column = _WITHIN_LABEL[scheme]
         for name in present:
             p, g = pred_rows.get(name), gold_rows.get(name)
             per_label[name] = {
-                **_prf(p[scheme] if p else 0.0, p["n"] if p else 0, g[scheme] if g else 0.0, g["n"] if g else 0),
+                **_prf(p[column] if p else 0.0, p["n"] if p else 0, g[column] if g else 0.0, g["n"] if g else 0),
                 "n_predicted": p["n"] if p else 0,
                 "n_gold": g["n"] if g else 0,
             }
@@ -242,16 +270,20 @@ def span_scores(predicted: pl.DataFrame, gold: pl.DataFrame, label_set: Iterable
 
 
 def _macro(per_label: Mapping[str, Mapping[str, float | None]]) -> dict[str, float | None]:
-    """Unweighted means over the labels present in the gold or the predictions (None skipped)."""
-    out: dict[str, float | None] = {}
-    for measure in MEASURES:
-        values = [value for value in (scores[measure] for scores in per_label.values()) if value is not None]
-        out[measure] = sum(values) / len(values) if values else None
-    return out
+    """Unweighted means over the labels present in the gold or the predictions, an undefined value counting 0.
+
+    One rule for the three measures (scikit-learn's `average="macro", zero_division=0`):
+    a label only in the gold has precision 0, a label only predicted has recall 0.
+    """
+    if not per_label:
+        return dict.fromkeys(MEASURES)
+    return {
+        measure: sum(scores[measure] or 0.0 for scores in per_label.values()) / len(per_label) for measure in MEASURES
+    }
 
 
 def timex_value_accuracy(predicted: pl.DataFrame, gold: pl.DataFrame) -> dict[str, Any]:
-    """On gold expressions found with exact boundaries: is a predicted value the gold's (canonically)?"""
+    """Values compared canonically: accuracy on the gold expressions found with exact boundaries, recall on all."""
     pairs = (
         gold.select("article_id", "start", "end", pl.col("value").alias("gold_value"))
         .with_row_index("_gold")
@@ -266,7 +298,12 @@ def timex_value_accuracy(predicted: pl.DataFrame, gold: pl.DataFrame) -> dict[st
         same = timex.canonical_value(row["gold_value"]) == timex.canonical_value(row["pred_value"])
         correct[row["_gold"]] = correct.get(row["_gold"], False) or same
     matched = len(correct)
-    return {"value_accuracy": _ratio(sum(correct.values()), matched), "value_matched": matched}
+    right = sum(correct.values())
+    return {
+        "value_accuracy": _ratio(right, matched),
+        "value_matched": matched,
+        "value_recall": _ratio(right, gold.height),
+    }
 
 
 def discrepancy_detection(predicted: pl.DataFrame, gold: pl.DataFrame, types: Iterable[str]) -> dict[str, Any]:
@@ -410,7 +447,7 @@ def metric_names(task: str) -> tuple[str, ...]:
         for group in ("micro", "macro", *label_set(task)):
             names += [f"{scheme}_{group}_{measure}" for measure in MEASURES]
     if task == "temporal":
-        names += ["value_accuracy", "value_matched"]
+        names += ["value_accuracy", "value_matched", "value_recall"]
     if task == "discrepancies":
         names += ["detection_micro_recall", *[f"detection_{name}_recall" for name in label_set(task)]]
     return tuple(names)

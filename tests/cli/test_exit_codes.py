@@ -41,7 +41,9 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "diplonews.cli", "validate", "--task", "entities", "--predictions", str(gold), "--report-dir", str(tmp_path / "r")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )  # fmt: skip
-    time.sleep(1.5)  # inside the imports or the run
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "r").exists() and time.monotonic() < deadline:  # the run has begun (its report folder is checked first)
+        time.sleep(0.05)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=120)
     assert child.returncode == EXIT_INTERRUPTED, (out, err)

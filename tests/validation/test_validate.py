@@ -321,11 +321,16 @@ def test_thresholds_override_defaults_and_add_gates(
 ) -> None:
     half = gold_entities[::2]  # precision 1, recall about 1/2
     default = validate.validate_predictions("entities", half)
-    f1 = default.metrics["strict_micro_f1"]
-    assert default.success and 0.5 < f1 < 1.0
-    strict = validate.validate_predictions("entities", half, thresholds={"min_strict_micro_f1": (f1 + 1) / 2})
+    assert not default.success  # the evidence-based defaults stop half the gold ...
+    assert {o.suite for o in default.failures} == {"gates_entities"}
+    low = {g.parameter: 0.0 if g.bound == "min" else 1.0 for g in GATES["entities"]}
+    lenient = validate.validate_predictions("entities", half, thresholds=low)  # ... explicit thresholds let it pass
+    f1 = lenient.metrics["strict_micro_f1"]
+    assert lenient.success and 0.5 < f1 < 1.0
+    assert lenient.parameters == low
+    strict = validate.validate_predictions("entities", half, thresholds={**low, "min_strict_micro_f1": (f1 + 1) / 2})
     assert not strict.success and [o.check for o in strict.failures] == ["gate.min_strict_micro_f1"]
-    per_label = validate.validate_predictions("entities", half, thresholds={"min_strict_micro_recall": 0.9})
+    per_label = validate.validate_predictions("entities", half, thresholds={**low, "min_strict_micro_recall": 0.9})
     assert [o.check for o in per_label.failures] == ["gate.min_strict_micro_recall"]
     added = per_label.outcome("gate.min_strict_micro_recall")
     assert added.observed == per_label.metrics["strict_micro_recall"] < 0.9 and added.kwargs["min_value"] == 0.9
@@ -337,7 +342,7 @@ def test_thresholds_override_defaults_and_add_gates(
     ]
     # a user's own copy of the gate suite, with a higher default in its meta
     copy = json.loads((paths.EXPECTATIONS_DIR / "gates_entities.json").read_text("utf-8"))
-    copy["meta"]["diplonews"]["parameters"]["min_strict_micro_f1"] = (f1 + 1) / 2
+    copy["meta"]["diplonews"]["parameters"] = {**low, "min_strict_micro_f1": (f1 + 1) / 2}
     (tmp_path / "gates.json").write_text(json.dumps(copy), "utf-8")
     mine = validate.validate_predictions("entities", half, thresholds=tmp_path / "gates.json")
     assert [o.check for o in mine.failures] == ["gate.min_strict_micro_f1"]
@@ -346,7 +351,7 @@ def test_thresholds_override_defaults_and_add_gates(
     (tmp_path / "gates.json").write_text(json.dumps(copy), "utf-8")
     refused = validate.validate_predictions("entities", half, thresholds=tmp_path / "gates.json")
     assert refused.exit_code == EXIT_UNUSABLE and [p.code for p in refused.problems] == ["bad-suite"]
-    assert validate.validate_predictions("entities", half).success  # and the default suite is back
+    assert validate.validate_predictions("entities", half, thresholds=low).success  # and the default suite is back
 
 
 def test_report_files_and_no_gx_folder(

@@ -45,7 +45,27 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
         "--data-docs", action="store_true", help="also build GX Data Docs (they load their styles from public CDNs)"
     )
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
+    _add_regression_options(parser)
     parser.set_defaults(handler=commands.validate)
+
+
+def _add_regression_options(parser: argparse.ArgumentParser) -> None:
+    from diplonews.validation.regression import DEFAULT_TOLERANCE
+
+    parser.add_argument(
+        "--baseline", type=Path,
+        help="an earlier JSON report of the same task (reports/predictions_<task>.json): fail when a gated metric regressed",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tolerance", type=float, default=DEFAULT_TOLERANCE,
+        help=f"with --baseline: how far (absolute) a metric may move the wrong way (default {DEFAULT_TOLERANCE})",
+    )  # fmt: skip
+
+
+def _add_gates(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("gates", help="list every default quality gate: threshold, origin, how to override it")
+    parser.add_argument("--task", choices=schema.TASKS, help="only this task's gates")
+    parser.set_defaults(handler=commands.gates)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=commands.verify)
 
     _add_validate(sub)
+    _add_gates(sub)
 
     agreement = sub.add_parser("agreement", help="inter-annotator agreement per layer between annotation folders")
     agreement.add_argument(

@@ -74,10 +74,12 @@ def validate(args: argparse.Namespace) -> int:
     from diplonews.validation import validate_dataset, validate_predictions
 
     if args.task is None:
-        if args.predictions is not None or args.thresholds is not None:
+        if args.predictions is not None or args.thresholds is not None or args.baseline is not None:
             raise DiplonewsError(
                 Problem(
-                    "usage", "--predictions and --thresholds need --task", hint=f"--task {{{','.join(schema.TASKS)}}}"
+                    "usage",
+                    "--predictions, --thresholds and --baseline need --task",
+                    hint=f"--task {{{','.join(schema.TASKS)}}}",
                 )
             )
         result = validate_dataset(args.dataset, report_dir=args.report_dir, data_docs=args.data_docs)
@@ -92,7 +94,7 @@ def validate(args: argparse.Namespace) -> int:
             )
         result = validate_predictions(
             args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds,
-            report_dir=args.report_dir, data_docs=args.data_docs,
+            report_dir=args.report_dir, data_docs=args.data_docs, baseline=args.baseline, tolerance=args.tolerance,
         )  # fmt: skip
     if result.problems:
         _print_problems(result.problems, result.problems_total)
@@ -103,7 +105,19 @@ def validate(args: argparse.Namespace) -> int:
         print(result.summary())
     else:
         print(result.render())
+    if args.task is not None and args.baseline is not None and result.usable:
+        from diplonews.validation.regression import render_deltas
+
+        print(render_deltas(result.outcomes))
     return result.exit_code
+
+
+def gates(args: argparse.Namespace) -> int:
+    """Every default gate: its threshold, what it measures, where the number comes from, how to override it."""
+    from diplonews.validation.thresholds import render_gates
+
+    print(render_gates(args.task))
+    return EXIT_OK
 
 
 def agreement(args: argparse.Namespace) -> int:

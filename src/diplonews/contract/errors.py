@@ -165,6 +165,10 @@ CODES: dict[str, Code] = {
         "a GX suite that cannot be used (unknown expectation type, undefined $PARAMETER, no expectations)",
         "start from a copy of the shipped suite",
     ),
+    "bad-baseline": Code(
+        "a --baseline file that is not a validation report of this task with metrics",
+        "pass the JSON report an earlier `diplonews validate --task T` wrote (reports/predictions_T.json)",
+    ),
     "usage": Code("options that do not go together, or a missing option", "see `diplonews <command> --help`"),
     "missing-dependency": Code("an optional package is not installed", "install the extra the message names"),
     "not-writable": Code(

@@ -10,7 +10,14 @@ committed JSON drifts from what this module generates:
   `text` equal to the slice when given, known labels and article ids, no duplicates);
 * ``gates_<task>``: quality gates over the one-row metrics table, thresholds as GX
   expectation parameters (``{"$PARAMETER": "min_strict_micro_f1"}``) whose defaults sit
-  in the suite's meta, so a user overrides them per run or in a copy of the suite.
+  in the suite's meta, so a user overrides them per run or in a copy of the suite; each
+  gate's meta says where its number comes from (`origin`, the baselines it separates)
+  and the suite's `notes` list them for a reader of the JSON.
+
+Every `$PARAMETER` has its default in `meta.diplonews.parameters` (`article_ids`: the ids
+of the shipped dataset's articles), and `meta.diplonews.derived_columns` says how to
+compute each derived column, so a plain GX user can run a suite
+(`diplonews.gx.suite(name)` and `diplonews.gx.prepare(task, frame)` do both).
 
 Every expectation is a stock GX one (multi-column rules run on derived columns), so the
 suites need no custom code; each carries `meta.check`, `meta.why` and `meta.code` (the
@@ -35,8 +42,10 @@ from diplonews.contract.derived import (
     ROWS_PER_1K_CHARS_MAX,
     ROWS_PER_ARTICLE,
 )
-from diplonews.contract.gates import GATES
+from diplonews.contract.gates import EVIDENCE, GATES
 from diplonews.contract.rules import RULES
+from diplonews.io.dataset import read_dataset
+from diplonews.paths import DATASET_DIR
 
 GENERATED_BY = "scripts/generate_expectations.py (diplonews.export.gx_suites.generate_suites)"
 
@@ -497,7 +506,9 @@ def _columns_expectation(suite: str, table: schema.Table) -> dict[str, Any]:
     )
 
 
-def _suite(name: str, expectations: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+def _suite(
+    name: str, expectations: list[dict[str, Any]], meta: dict[str, Any], notes: str | None = None
+) -> dict[str, Any]:
     checks = [e["meta"]["check"] for e in expectations]
     duplicated = {check for check in checks if checks.count(check) > 1}
     assert not duplicated, f"{name}: duplicate check names {sorted(duplicated)}"
@@ -505,7 +516,25 @@ def _suite(name: str, expectations: list[dict[str, Any]], meta: dict[str, Any]) 
         "name": name,
         "expectations": expectations,
         "meta": {"diplonews": {"generated_by": GENERATED_BY, **meta}},
-        "notes": None,
+        "notes": notes,
+    }
+
+
+def dataset_article_ids(dataset_dir: Path | None = None) -> list[str]:
+    """The ids of the dataset's articles: the default of the `article_ids` parameter."""
+    articles = read_dataset(dataset_dir or DATASET_DIR)["articles"]
+    return sorted(str(value) for value in articles.column("id").to_pylist())
+
+
+def _derived_meta(suite: str) -> dict[str, Any]:
+    return {
+        "derived_columns": DERIVED[suite],
+        "how_to_prepare": (
+            "add the derived columns (prefixed _) as described, or call "
+            f"diplonews.gx.prepare({suite.partition('_')[2]!r}, frame)"
+            if suite.startswith("predictions_")
+            else "add the derived columns (prefixed _) as described"
+        ),
     }
 
 
@@ -518,11 +547,11 @@ def dataset_suite(name: str) -> dict[str, Any]:
         *_rule_expectations(table),
         *_curator_expectations(name),
     ]
-    parameters = {ARTICLE_IDS: None} if name != "articles" else {}
+    parameters = {ARTICLE_IDS: dataset_article_ids()} if name != "articles" else {}
     return _suite(
         suite,
         expectations,
-        {"target": f"dataset config {name!r}", "parameters": parameters, "derived_columns": DERIVED[suite]},
+        {"target": f"dataset config {name!r}", "parameters": parameters, **_derived_meta(suite)},
     )
 
 
@@ -538,24 +567,41 @@ def prediction_suite(task: str) -> dict[str, Any]:
     return _suite(
         suite,
         expectations,
-        {"target": f"{task} predictions", "parameters": {ARTICLE_IDS: None}, "derived_columns": DERIVED[suite]},
+        {"target": f"{task} predictions", "parameters": {ARTICLE_IDS: dataset_article_ids()}, **_derived_meta(suite)},
     )
 
 
 def gate_suite(task: str) -> dict[str, Any]:
-    expectations = [
-        _expectation(
+    expectations = []
+    for gate in GATES[task]:
+        expectation = _expectation(
             "expect_column_values_to_be_between",
             f"gate.{gate.parameter}",
             gate.why,
             column=gate.metric,
             **{f"{gate.bound}_value": {"$PARAMETER": gate.parameter}},
         )
-        for gate in GATES[task]
-    ]
+        expectation["meta"] |= {"default": gate.default, "origin": gate.origin, "floor": gate.floor}
+        expectations.append(expectation)
     thresholds = {gate.parameter: gate.default for gate in GATES[task]}
+    notes = "\n".join(
+        [
+            f"Default quality gates for {task} predictions, set from the baselines of {EVIDENCE}: every trivial "
+            "baseline fails them; a floor is a gate a trivial baseline passes alone (the other gates stop it).",
+            *(
+                f"- {gate.condition}{' (floor)' if gate.floor else ''}: {gate.why}. Why {gate.default:g}: {gate.origin}."
+                for gate in GATES[task]
+            ),
+            f'Override a threshold with `diplonews validate --thresholds FILE` ({{"{GATES[task][0].parameter}": x}}), '
+            "`pytest --diplonews-thresholds FILE` or the ini key diplonews_thresholds; list them with "
+            f"`diplonews gates --task {task}`.",
+        ]
+    )
     return _suite(
-        f"gates_{task}", expectations, {"target": f"{task} metrics against the gold", "parameters": thresholds}
+        f"gates_{task}",
+        expectations,
+        {"target": f"{task} metrics against the gold", "parameters": thresholds, "evidence": EVIDENCE},
+        notes,
     )
 
 

@@ -98,8 +98,18 @@ def connect(url: str | None, api_key: str | None) -> Server:
     if problems:
         raise DiplonewsError(problems)
     assert url is not None and api_key is not None
-    import httpx
-    from label_studio_sdk import LabelStudio
+    try:
+        import httpx
+        from label_studio_sdk import LabelStudio
+    except ImportError as error:
+        raise DiplonewsError(
+            Problem(
+                "missing-dependency",
+                f"the Label Studio workflow needs label-studio-sdk, which is not installed ({error.name or error})",
+                field="label-studio-sdk",
+                hint="pip install 'diplonews[labelstudio]'",
+            )
+        ) from None
 
     url = url.rstrip("/")
     # Proxies from the environment must not see a local server's token.

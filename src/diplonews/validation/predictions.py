@@ -33,6 +33,7 @@ from diplonews.engines.pandera_polars import validate_structure
 from diplonews.evaluate import Gold, evaluate
 from diplonews.export.gx_suites import read_suite_document
 from diplonews.io.predictions import PredictionFile, from_frame, from_records, is_token_level, read_predictions
+from diplonews.validation import regression
 from diplonews.validation import tokens as token_predictions
 from diplonews.validation.report import finish, preflight
 from diplonews.validation.result import ValidationResult
@@ -130,8 +131,13 @@ def validate_predictions(
     thresholds: str | Path | Mapping[str, Any] | None = None,
     report_dir: str | Path | None = None,
     data_docs: bool = False,
+    baseline: str | Path | None = None,
+    tolerance: float = regression.DEFAULT_TOLERANCE,
 ) -> ValidationResult:
     """Validate one task's predictions (a file, a list of dicts or a DataFrame) against the dataset.
+
+    `baseline`: an earlier JSON report of the same task; a gated metric that moved the wrong
+    way by more than `tolerance` (absolute) fails the run (`diplonews.validation.regression`).
 
     Never raises for bad input: an unusable input gives a result with `problems` and
     `exit_code` 2; failed expectations give `success == False` and `exit_code` 1.
@@ -150,6 +156,10 @@ def validate_predictions(
         table = schema.PREDICTION_TABLES[task]
         gates, parameters = gate_document(task, thresholds)
         result.parameters = parameters
+        previous = None
+        if baseline is not None:
+            tolerance = regression.check_tolerance(tolerance)
+            previous = regression.read_baseline(baseline, task)
         gold = Gold.from_dataset(dataset_dir)
         token_level = None
         if task == "entities" and is_token_level(predictions):  # IOB2 tags over the tokens config
@@ -191,4 +201,10 @@ def validate_predictions(
         column = outcome.kwargs.get("column")
         outcome.observed = metrics.table.get(column) if isinstance(column, str) else None
     result.outcomes = checked + gated
+    if previous is not None:
+        assert baseline is not None
+        directions = regression.gated_metrics(gates)
+        result.outcomes += regression.compare(
+            metrics.table, previous, directions, tolerance, source=display_path(baseline)
+        )
     return finish(result, report_dir, run_id, (integrity.name, gate_suite.name), data_docs=data_docs)

@@ -160,3 +160,38 @@ def _user_suite(document: dict[str, Any], location: str) -> dict[str, Any]:
             )
         )
     return document
+
+
+def render_gates(task: str | None = None) -> str:
+    """`diplonews gates`: every default gate, its threshold, what it measures, its origin, how to override it."""
+    from diplonews.contract.gates import EVIDENCE, GATES
+    from diplonews.validation.regression import DEFAULT_TOLERANCE
+
+    tasks = [task] if task is not None else list(GATES)
+    lines = [
+        f"Default quality gates (evidence: {EVIDENCE}; every trivial baseline fails its task's gates;",
+        "a floor is a gate some trivial baseline passes alone, the task's other gates stop it).",
+    ]
+    for name in tasks:
+        gates = GATES[name]
+        lines += [
+            "",
+            f"{name}: {len(gates)} gates (suite {display_path(paths.EXPECTATIONS_DIR / f'gates_{name}.json')})",
+        ]
+        for gate in gates:
+            floor = "  [floor]" if gate.floor else ""
+            lines += [
+                f"  {gate.parameter} = {gate.default:g}    ({gate.condition}){floor}",
+                f"      measures: {gate.why}",
+                f"      origin:   {gate.origin}",
+            ]
+        example = json.dumps({gates[0].parameter: gates[0].default})
+        lines += [
+            "  override (any min_<metric> or max_<metric> of the metrics table; a new name adds a gate):",
+            f"      diplonews validate --task {name} --predictions F --thresholds t.json    with t.json = {example}",
+            "      pytest --diplonews-thresholds t.json    or in pytest's ini: diplonews_thresholds = t.json (relative to the rootdir)",
+            f"      or pass an edited copy of expectations/gates_{name}.json as the thresholds file",
+            f"  regression: --baseline reports/predictions_{name}.json fails when a gated metric moves the wrong way"
+            f" by more than --tolerance (default {DEFAULT_TOLERANCE:g})",
+        ]
+    return "\n".join(lines)
