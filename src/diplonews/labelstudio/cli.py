@@ -17,8 +17,8 @@ from diplonews.io.annotations import (
 from diplonews.io.files import atomic_write_text
 from diplonews.labelstudio import labeling_config as cfg
 from diplonews.labelstudio.compare import comparable_sets, load_folders
-from diplonews.labelstudio.conventions import API_KEY_ENV, DEFAULT_PROJECT, URL_ENV
 from diplonews.labelstudio.export import convert_export, write_folders
+from diplonews.labelstudio.labeling_config import API_KEY_ENV, DEFAULT_PROJECT, URL_ENV
 from diplonews.labelstudio.server import connect, export_project, find_project, push_tasks, user_emails
 from diplonews.labelstudio.tasks import (
     build_tasks,

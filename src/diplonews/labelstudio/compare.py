@@ -12,7 +12,7 @@ from diplonews.io.annotations import (
     load_annotations,
     read_raw_articles,
 )
-from diplonews.labelstudio.conventions import PROVENANCE_FILE
+from diplonews.labelstudio.labeling_config import PROVENANCE_FILE
 
 
 def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]:

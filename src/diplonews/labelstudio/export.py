@@ -25,7 +25,7 @@ from diplonews.io.annotations import (
 )
 from diplonews.io.files import dump_jsonl, sha256_bytes
 from diplonews.labelstudio import labeling_config as cfg
-from diplonews.labelstudio.conventions import (
+from diplonews.labelstudio.labeling_config import (
     DCT_PATTERN,
     ENTITY_ID_PATTERN,
     META_KEY,

@@ -14,8 +14,8 @@ from diplonews.labelstudio import labeling_config as cfg
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-from diplonews.labelstudio.conventions import API_KEY_ENV, URL_ENV
 from diplonews.labelstudio.guidelines import instructions_html
+from diplonews.labelstudio.labeling_config import API_KEY_ENV, URL_ENV
 from diplonews.labelstudio.tasks import (
     TaskSpec,
 )

@@ -14,7 +14,7 @@ from diplonews.io.annotations import (
 )
 from diplonews.io.files import read_jsonl
 from diplonews.labelstudio import labeling_config as cfg
-from diplonews.labelstudio.conventions import META_KEY, REGION_ID_PATTERN, where
+from diplonews.labelstudio.labeling_config import META_KEY, REGION_ID_PATTERN, where
 from diplonews.labelstudio.offsets import OffsetMap  # the editor's offsets: code points (see offsets.py)
 
 
