@@ -9,7 +9,7 @@ problem names its task, annotation and region; nothing is written unless there a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,22 @@ def _same_text(data: dict[str, Any], article: Article, at: str, problems: list[P
     return True
 
 
+def _unencodable(value: Any, path: str) -> Iterator[str]:
+    """JSON paths of the strings (keys too) in `value` that UTF-8 cannot encode (lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield path or "(the task)"
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unencodable(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unencodable(key, path)
+            yield from _unencodable(item, f"{path}.{key}" if path else str(key))
+
+
 def check_tasks(export: Any, raw: dict[str, Article], problems: list[Problem]) -> list[Task]:
     """The export's tasks, each checked, sorted by article; one task per article of `raw`."""
     if not isinstance(export, list):
@@ -120,6 +136,13 @@ def check_tasks(export: Any, raw: dict[str, Article], problems: list[Problem]) -
             problems.append(
                 Problem("not-an-object", f"a task must be an object, found {type(item).__name__}", where=at)
             )
+            continue
+        unencodable = list(_unencodable(item, ""))
+        if unencodable:
+            problems += [
+                Problem("not-utf8", "a string with a lone surrogate cannot be written as UTF-8", where=at, field=path)
+                for path in unencodable[:3]
+            ]
             continue
         if not _is_id(item.get("id")):
             code = "missing-field" if item.get("id") is None else "type-error"
@@ -192,6 +215,9 @@ def _annotations(task: Task, problems: list[Problem]) -> list[tuple[str, dict[st
             continue
         if annotation_id is not None:
             at = f"{task.at} (article {task.article.id}), annotation {annotation_id}"
+        if annotation.get("updated_at") is not None and not isinstance(annotation["updated_at"], str):
+            problems.append(Problem("type-error", "updated_at must be a string", where=at, field="updated_at"))
+            continue
         cancelled = annotation.get("was_cancelled")
         if cancelled is not None and not isinstance(cancelled, bool):
             problems.append(
@@ -245,6 +271,7 @@ def convert_export(
 ) -> list[PulledFolder]:
     """A project's JSON export -> one folder per annotator; raises with every problem found."""
     problems: list[Problem] = []
+    users = {key: email for key, email in users.items() if isinstance(email, str) and not list(_unencodable(email, ""))}
     tasks = check_tasks(export, raw, problems)
     base_catalog = merged_catalog([(task.at, task.raw) for task in tasks], problems)
     if problems:
