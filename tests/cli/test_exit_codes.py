@@ -42,7 +42,9 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while not (tmp_path / "r").exists() and time.monotonic() < deadline:  # the run has begun (its report folder is checked first)
+    while (
+        not (tmp_path / "r").exists() and time.monotonic() < deadline
+    ):  # the run has begun (its report folder is checked first)
         time.sleep(0.05)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=120)

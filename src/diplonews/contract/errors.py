@@ -187,9 +187,21 @@ CODES: dict[str, Code] = {
     "server-error": Code(
         "the Label Studio server refused or failed a request", "check the URL, the token and the server log"
     ),
-    "bad-export": Code(
-        "a Label Studio export does not have the shape diplonews writes and reads",
-        "pull from a project diplonews pushed; the message names task, annotation and region",
+    "unknown-project": Code(
+        "no Label Studio project, or more than one, has the given title", "push first, or choose one with --project-id"
+    ),
+    "unknown-region": Code(
+        "a relation or a region's field names a region id that no labeled region of the annotation has",
+        "delete the relation or field, or restore the region it belongs to",
+    ),
+    "bad-relation": Code(
+        "a relation its label does not allow (anchor: two timexes, one direction, one anchor; "
+        "same_discrepancy: two discrepancy spans)",
+        "fix or delete the relation in Label Studio",
+    ),
+    "inconsistent-value": Code(
+        "places that must agree differ (spans of one discrepancy, mentions of one entity, the catalog of two tasks)",
+        "make them equal, or leave all but one empty",
     ),
     "annotator-clash": Code("two annotators map to the same folder name", "rename one annotator"),
     # agreement, datasheet, internal

@@ -149,6 +149,46 @@ def check_writable_folder(folder: Path) -> None:
         raise DiplonewsError(not_writable(folder, error)) from None
 
 
+def check_publishable(target: Path) -> None:
+    """Refuse before any work when `target` cannot be published, and create nothing.
+
+    `target` must be a folder or not exist, and its nearest existing ancestor a writable
+    folder: the staging folder and the lock file are made beside `target`.
+    """
+    if target.exists() and not target.is_dir():
+        raise DiplonewsError(
+            Problem(
+                "not-writable",
+                "the path exists and is not a folder",
+                file=display_path(target),
+                hint="choose another folder",
+            )
+        )
+    parent = target.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise DiplonewsError(
+            Problem(
+                "not-writable",
+                "a file stands where a folder belongs",
+                file=display_path(parent),
+                hint="choose another folder",
+            )
+        )
+    try:
+        with tempfile.TemporaryFile(dir=parent) as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+        if target.is_dir():
+            os.listdir(target)
+    except OSError as error:
+        raise DiplonewsError(not_writable(parent, error)) from None
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise DiplonewsError(not_writable(target, PermissionError(errno.EACCES, "permission denied")))
+
+
 def publish_folder(target: Path, fill: Callable[[Path], None]) -> None:
     """Fill a staging folder with `fill(staging)`, then make it `target` in one step.
 

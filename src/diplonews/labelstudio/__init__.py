@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from diplonews.labelstudio.cli import add_arguments, main
 from diplonews.labelstudio.compare import comparable_sets
-from diplonews.labelstudio.conventions import API_KEY_ENV, META_KEY, PROVENANCE_FILE, URL_ENV
-from diplonews.labelstudio.export import PulledFolder, convert_export, write_folders
+from diplonews.labelstudio.export import convert_export, pull
+from diplonews.labelstudio.folders import PulledFolder, write_folders
+from diplonews.labelstudio.labeling_config import API_KEY_ENV, META_KEY, PROVENANCE_FILE, URL_ENV
 from diplonews.labelstudio.offsets import OffsetMap, codepoints_to_utf16, utf16_to_codepoints
 from diplonews.labelstudio.server import Server, connect, export_project, find_project, push_tasks
 from diplonews.labelstudio.tasks import TaskSpec, build_tasks, read_predictions
@@ -43,6 +44,7 @@ __all__ = [
     "export_project",
     "find_project",
     "main",
+    "pull",
     "push_tasks",
     "read_predictions",
     "utf16_to_codepoints",

@@ -17,8 +17,9 @@ from diplonews.io.annotations import (
 from diplonews.io.files import atomic_write_text
 from diplonews.labelstudio import labeling_config as cfg
 from diplonews.labelstudio.compare import comparable_sets, load_folders
-from diplonews.labelstudio.conventions import API_KEY_ENV, DEFAULT_PROJECT, URL_ENV
-from diplonews.labelstudio.export import convert_export, write_folders
+from diplonews.labelstudio.export import pull
+from diplonews.labelstudio.folders import check_out_dir
+from diplonews.labelstudio.labeling_config import API_KEY_ENV, DEFAULT_PROJECT, URL_ENV
 from diplonews.labelstudio.server import connect, export_project, find_project, push_tasks, user_emails
 from diplonews.labelstudio.tasks import (
     build_tasks,
@@ -132,9 +133,8 @@ def _parse_predictions(specs: list[str]) -> dict[str, Path]:
         if layer not in LAYER_FILES or not file:
             raise DiplonewsError(
                 Problem(
-                    "bad-export",
+                    "usage",
                     f"bad --predictions {spec!r}",
-                    where="",
                     field="--predictions",
                     hint=f"write LAYER=FILE with LAYER one of {', '.join(LAYER_FILES)}",
                 )
@@ -176,15 +176,22 @@ def cmd_push(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shown(text: object) -> str:
+    """A value from a server, safe to print: control characters (terminal escapes) shown as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def cmd_pull(args: argparse.Namespace) -> int:
     root = _root(args)
+    out_dir = args.out or root / "annotations" / "labelstudio"
+    check_out_dir(out_dir)  # a file or an unwritable place is refused before the server is asked
     raw = read_raw_articles(args.raw_dir or root / "dataset" / paths.RAW_DIR)
     server = connect(args.url, args.api_key)
     project = find_project(server, args.project, args.project_id)
     if project is None:
         raise DiplonewsError(
             Problem(
-                "bad-export",
+                "unknown-project",
                 f"no project titled {args.project!r}",
                 where=server.url,
                 field="--project",
@@ -192,18 +199,15 @@ def cmd_pull(args: argparse.Namespace) -> int:
             )
         )
     export = export_project(server, project.id)
-    folders = convert_export(export, user_emails(server), raw, only=args.annotator)
-    out_dir = args.out or root / "annotations" / "labelstudio"
-    if not folders:
-        print(
-            f"project {project.id}: no submitted annotations{' by ' + ', '.join(args.annotator) if args.annotator else ''}; nothing written"
-        )
+    pulled = pull(export, user_emails(server), raw, out_dir, only=args.annotator, project=project.id)
+    if not pulled:
+        who = f" by {', '.join(args.annotator)}" if args.annotator else ""
+        print(f"project {project.id}: no submitted annotations{_shown(who)}; nothing written")
         return EXIT_OK
-    written = write_folders(folders, out_dir, raw, project=project.id)
-    for folder, path in zip(folders, written, strict=True):
+    for folder, path in pulled:
         counts = ", ".join(f"{len(folder.files[LAYER_FILES[name]])} {name}" for name in LAYER_FILES)
         done = folder.provenance["annotated_articles"]
-        print(f"{folder.annotator}: {len(done)} article(s), {counts} -> {display_path(path)}")
+        print(f"{_shown(folder.annotator)}: {len(done)} article(s), {counts} -> {_shown(display_path(path))}")
         if folder.provenance["not_annotated"]:
             print(f"  not annotated yet: {', '.join(folder.provenance['not_annotated'])}")
     return EXIT_OK

@@ -12,7 +12,7 @@ from diplonews.io.annotations import (
     load_annotations,
     read_raw_articles,
 )
-from diplonews.labelstudio.conventions import PROVENANCE_FILE
+from diplonews.labelstudio.labeling_config import PROVENANCE_FILE
 
 
 def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]:
@@ -26,7 +26,7 @@ def load_folders(folders: list[Path], raw_dir: Path) -> dict[str, AnnotationSet]
         if name in sets:
             problems.append(
                 Problem(
-                    "bad-export",
+                    "duplicate-id",
                     f"two folders are named {name!r}",
                     where=display_path(folder),
                     hint="annotators are told apart by folder name",
@@ -51,7 +51,7 @@ def annotated_articles(folder: Path) -> set[str] | None:
         return set(json.loads(path.read_text(encoding="utf-8"))["annotated_articles"])
     except (ValueError, KeyError, TypeError):
         raise DiplonewsError(
-            Problem("bad-export", "unreadable pull record", where=display_path(path), hint="pull again")
+            Problem("malformed-json", "unreadable pull record", file=display_path(path), hint="pull again")
         ) from None
 
 

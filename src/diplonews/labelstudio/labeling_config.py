@@ -1,20 +1,43 @@
-"""The Label Studio labeling config, generated from `diplonews.contract.labels`.
+"""Names, patterns and the labeling config every part of the Label Studio workflow agrees on.
 
+The labeling config is generated from `diplonews.contract.labels`:
 `annotations/label_studio.xml` is this module's output, committed so a maintainer can
 paste it into a server by hand; a test fails when the file and `labels.py` drift apart.
 The control names below are the contract between the config and `diplonews.labelstudio`
-(push writes results under these names, pull refuses any other), so both read them here.
+(push writes results under these names, pull refuses any other), so both read them here,
+with the environment variables, the provenance file and the id patterns push and pull check.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from diplonews import paths
-from diplonews.contract import labels
+from diplonews.contract import labels, schema
+from diplonews.contract.errors import display_path
 
 CONFIG_FILE = Path("annotations") / "label_studio.xml"
+
+# ---- names and patterns ----
+URL_ENV = "LABEL_STUDIO_URL"
+API_KEY_ENV = "LABEL_STUDIO_API_KEY"
+DEFAULT_PROJECT = "diplonews"
+PROVENANCE_FILE = "labelstudio.json"
+META_KEY = "diplonews"  # task.meta[META_KEY]: what the folder format has and the task data does not show
+REGION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]+$")  # no '#': the editor appends '#<annotation>' to region ids
+ENTITY_ID_PATTERN = re.compile(schema.ENTITIES.column("entity_id").pattern or r"^[a-z0-9_]+$")
+DCT_PATTERN = re.compile(schema.DATE_PATTERN)
+
+
+def where(path: object, line: int | None = None) -> str:
+    """'file:line' for messages (the Label Studio modules locate problems by task and region too)."""
+    text = display_path(str(path))
+    return f"{text}:{line}" if line is not None else text
+
+
+# ---- the labeling config ----
 
 # The object: one task shows one article's raw text. Offsets are counted in it.
 TEXT = "text"

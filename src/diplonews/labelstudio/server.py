@@ -14,8 +14,8 @@ from diplonews.labelstudio import labeling_config as cfg
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-from diplonews.labelstudio.conventions import API_KEY_ENV, URL_ENV
 from diplonews.labelstudio.guidelines import instructions_html
+from diplonews.labelstudio.labeling_config import API_KEY_ENV, URL_ENV
 from diplonews.labelstudio.tasks import (
     TaskSpec,
 )
@@ -48,7 +48,7 @@ class Server:
         except httpx.HTTPError as error:
             raise DiplonewsError(
                 Problem(
-                    "bad-export",
+                    "server-error",
                     f"cannot {what}: {type(error).__name__}: {error}",
                     where=self.url,
                     hint="is the server running? scripts/label_studio.sh status",
@@ -78,9 +78,8 @@ def connect(url: str | None, api_key: str | None) -> Server:
     if not url:
         problems.append(
             Problem(
-                "bad-export",
+                "usage",
                 "no Label Studio server given",
-                where="",
                 field="--url",
                 hint=f"pass --url or set {URL_ENV} (scripts/label_studio.sh start prints it)",
             )
@@ -88,9 +87,8 @@ def connect(url: str | None, api_key: str | None) -> Server:
     if not api_key:
         problems.append(
             Problem(
-                "bad-export",
+                "usage",
                 "no API token given",
-                where="",
                 field="--api-key",
                 hint=f"pass --api-key or set {API_KEY_ENV} (scripts/label_studio.sh start prints it)",
             )
@@ -126,7 +124,7 @@ def find_project(server: Server, title: str | None, project_id: int | None) -> A
     if len(matches) > 1:
         raise DiplonewsError(
             Problem(
-                "bad-export",
+                "unknown-project",
                 f"{len(matches)} projects are titled {title!r} (ids {', '.join(str(p.id) for p in matches)})",
                 where=server.url,
                 field="--project",
@@ -147,7 +145,7 @@ def export_project(server: Server, project_id: int) -> list[dict[str, Any]]:
     export = json.loads(b"".join(chunks))
     if not isinstance(export, list):
         raise DiplonewsError(
-            Problem("bad-export", f"the export of project {project_id} is not a list of tasks", where=server.url)
+            Problem("not-an-object", f"the export of project {project_id} is not a list of tasks", where=server.url)
         )
     return export
 
@@ -196,7 +194,7 @@ def push_tasks(
             if task is not None and task["data"].get("text") != spec.data["text"]:
                 problems.append(
                     Problem(
-                        "bad-export",
+                        "raw-file-changed",
                         "the task holds a different text of this article; its annotations' offsets would not fit the new text",
                         where=f"task {task['id']} (article {spec.article_id})",
                         field="data.text",

@@ -14,7 +14,7 @@ from diplonews.io.annotations import (
 )
 from diplonews.io.files import read_jsonl
 from diplonews.labelstudio import labeling_config as cfg
-from diplonews.labelstudio.conventions import META_KEY, REGION_ID_PATTERN, where
+from diplonews.labelstudio.labeling_config import META_KEY, REGION_ID_PATTERN, where
 from diplonews.labelstudio.offsets import OffsetMap  # the editor's offsets: code points (see offsets.py)
 
 
@@ -81,7 +81,7 @@ def _check_region_id(region_id: Any, at: str, problems: list[Problem]) -> bool:
     if not isinstance(region_id, str) or not REGION_ID_PATTERN.match(region_id):
         problems.append(
             Problem(
-                "bad-export",
+                "type-error" if not isinstance(region_id, str) else "bad-format",
                 f"id {region_id!r} cannot be a Label Studio region id",
                 where=at,
                 hint="use letters, digits and _ . : - only (no '#')",
@@ -166,7 +166,7 @@ def build_tasks(
                 if target is None or target["article_id"] != article_id:
                     problems.append(
                         Problem(
-                            "bad-export",
+                            "anchor-unresolved",
                             f"anchor {anchor!r} is neither 'dct' nor a timex of article {article_id}",
                             where=at,
                             field="anchor",
@@ -240,7 +240,7 @@ def read_predictions(layer: str, path: Path, raw: dict[str, Article]) -> list[di
         text, start = item.get("text"), item.get("start")
         if not isinstance(text, str) or not text or not isinstance(start, int) or isinstance(start, bool):
             problems.append(
-                Problem("bad-export", "a span needs an integer 'start' and a non-empty 'text'", where=at, field="start")
+                Problem("type-error", "a span needs an integer 'start' and a non-empty 'text'", where=at, field="start")
             )
             return None
         end = item.get("end", start + len(text))
@@ -266,7 +266,7 @@ def read_predictions(layer: str, path: Path, raw: dict[str, Article]) -> list[di
             if not spans or any(s is None for s in spans):
                 if not spans:
                     problems.append(
-                        Problem("bad-export", "a discrepancy needs at least one span", where=at, field="spans")
+                        Problem("missing-field", "a discrepancy needs at least one span", where=at, field="spans")
                     )
                 continue
             row["spans"] = spans
@@ -284,7 +284,7 @@ def read_predictions(layer: str, path: Path, raw: dict[str, Article]) -> list[di
         if row.get(kind_field) not in allowed:
             problems.append(
                 Problem(
-                    "bad-export",
+                    "unknown-label",
                     f"unknown {kind_field} {row.get(kind_field)!r}",
                     where=at,
                     field=kind_field,
