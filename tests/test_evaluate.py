@@ -303,3 +303,11 @@ def test_metrics_table_has_every_named_metric_for_every_task() -> None:
         assert tuple(table) == evaluate.metric_names(task)
         assert table["n_gold"] == gold.spans(task).unique(["article_id", "start", "end", "label"]).height > 0
         assert table["strict_micro_recall"] == 0.0
+
+
+def test_the_cleaning_metrics_name_discrepancy_types_of_the_contract() -> None:
+    from diplonews import evaluate as evaluate_module
+    from diplonews.contract import labels
+
+    assert evaluate_module.label_set("discrepancies") == labels.DISCREPANCY_TYPES
+    assert {evaluate_module.BOILERPLATE, evaluate_module.EXTRACTION_ARTIFACT} <= set(labels.DISCREPANCY_TYPES)

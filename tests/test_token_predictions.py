@@ -15,7 +15,7 @@ from diplonews import validation as validate
 from diplonews.cli import main as cli_main
 from diplonews.contract import labels
 from diplonews.contract.errors import EXIT_OK, EXIT_UNUSABLE
-from diplonews.io import predictions
+from diplonews.io import token_predictions
 from diplonews.io.dataset import read_dataset
 from diplonews.validation import tokens as token_validation
 
@@ -67,7 +67,7 @@ def test_gold_tags_score_perfectly_as_spans_and_as_tokens(tmp_path: Path, form: 
         source = _conll(tmp_path / "tags.conll", [list(r["ner_tags"]) for r in SENTENCES])
     else:
         source = _gold_records()
-    assert predictions.is_token_level(source)
+    assert token_predictions.is_token_level(source)
     result = validate.validate_predictions("entities", source)
     assert result.exit_code == EXIT_OK, result.problems
     assert result.metrics["strict_micro_f1"] == 1.0 and result.metrics["n_predicted"] == result.metrics["n_gold"]
@@ -112,7 +112,7 @@ def test_spans_from_tags_equal_the_chunks(tmp_path: Path) -> None:
         {"article_id": r["article_id"], "sentence_id": r["sentence_id"], "tags": t}
         for r, t in zip(SENTENCES, y_pred, strict=True)
     ]
-    tags = predictions.read_token_predictions(records, SENTENCES, labels.NER_TAGS)
+    tags = token_predictions.read_token_predictions(records, SENTENCES, labels.NER_TAGS)
     texts = {row["id"]: row["text"] for row in read_dataset(DATASET)["articles"].to_pylist()}
     spans = token_validation.span_predictions(tags, SENTENCES, texts)
     n_chunks = sum(len(token_validation.tokenizer.chunks(t)) for t in y_pred)
@@ -128,7 +128,7 @@ def test_unusable_token_predictions_name_line_and_field(tmp_path: Path) -> None:
     records[2] = {**records[2], "tags": ["B-PERSON", "B-NOPE", *records[2]["tags"][2:]]}
     records[3] = {**records[3], "extra": 1}
     path = _jsonl(tmp_path / "bad.jsonl", records)
-    found = raised(predictions.read_token_predictions, path, SENTENCES, labels.NER_TAGS)
+    found = raised(token_predictions.read_token_predictions, path, SENTENCES, labels.NER_TAGS)
     file = str(path) if not str(path).startswith(str(Path.cwd())) else str(path.relative_to(Path.cwd()))
     assert [(code, line, field) for code, _, line, field in found] == [
         ("token-mismatch", 1, "tags"),

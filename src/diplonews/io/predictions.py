@@ -97,7 +97,7 @@ def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
             )
         )
     if check_readable(path, max_bytes=MAX_PREDICTION_FILE_BYTES) == 0:
-        raise _no_rows(display_path(path))
+        raise no_rows(display_path(path))
     if file_format == "jsonl":
         source = _read_jsonl(path, table)
     elif file_format == "csv":
@@ -105,11 +105,11 @@ def read_predictions(path: Path, table: schema.Table) -> PredictionFile:
     else:
         source = _read_parquet(path, table)
     if source.n_rows == 0:
-        raise _no_rows(source.name)
+        raise no_rows(source.name)
     return source
 
 
-def _no_rows(file: str) -> DiplonewsError:
+def no_rows(file: str) -> DiplonewsError:
     return DiplonewsError(
         Problem(
             "no-rows",
@@ -139,7 +139,7 @@ def from_records(records: Iterable[Mapping[str, Any]], table: schema.Table, name
             )
         numbered.append((index + 1, dict(record)))
     if not numbered:
-        raise _no_rows(name)
+        raise no_rows(name)
     frame = _frame_from_records(numbered, table, lambda line: {"file": name, "row": line})
     return PredictionFile(name, "records", frame)
 
@@ -168,7 +168,7 @@ def from_frame(frame: Any, table: schema.Table, name: str = "<dataframe>") -> Pr
                 )
             ) from None
     if arrow.num_rows == 0:
-        raise _no_rows(name)
+        raise no_rows(name)
     return PredictionFile(name, "frame", _frame_from_arrow(arrow, table, name))
 
 
@@ -461,193 +461,3 @@ def _frame_from_arrow(arrow: pa.Table, table: schema.Table, name: str) -> pl.Dat
     frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()
     assert isinstance(frame, pl.DataFrame)
     return _drop_absent_optional(frame, table)
-
-
-# ---- token-level predictions (the `tokens` config's tags) -------------------------------------
-#
-# Two formats, both over the dataset's own tokens: JSONL with one sentence per line
-# (`{"article_id", "sentence_id", "tags": [...]}`, `tokens` optional and checked when given),
-# or CoNLL with one `token TAG` line per token (more columns allowed: the first is the token,
-# the last the tag), a blank line after each sentence, sentences in the `tokens` config's
-# order, `-DOCSTART-` lines ignored.
-
-CONLL_SUFFIXES = frozenset({".conll", ".iob", ".bio", ".tsv"})
-TOKEN_JSONL_KEYS = frozenset({"article_id", "sentence_id", "tags", "tokens"})
-
-
-@dataclass
-class TokenPredictions:
-    """Predicted tags per sentence id, and the line each sentence starts on (for problems)."""
-
-    name: str
-    format: str  # "conll" or "jsonl"
-    tags: dict[str, list[str]]
-    lines: dict[str, int]
-
-
-def is_token_level(predictions: Any) -> bool:
-    """A CoNLL file, or JSONL / records whose first record has `tags` (and no `start`)."""
-    if isinstance(predictions, str | Path):
-        path = Path(predictions)
-        if path.suffix.lower() in CONLL_SUFFIXES:
-            return True
-        if FORMATS.get(path.suffix.lower()) != "jsonl" or not path.is_file():
-            return False
-        with path.open("rb") as handle:
-            first = handle.readline(1 << 20)
-        try:
-            record = json.loads(first)
-        except ValueError:
-            return False
-        return isinstance(record, dict) and "tags" in record and "start" not in record
-    if isinstance(predictions, list | tuple) and predictions and isinstance(predictions[0], Mapping):
-        return "tags" in predictions[0] and "start" not in predictions[0]
-    return False
-
-
-def read_token_predictions(
-    predictions: str | Path | Sequence[Mapping[str, Any]],
-    sentences: Sequence[Mapping[str, Any]],
-    tag_names: Sequence[str],
-) -> TokenPredictions:
-    """Read token-level predictions against the `tokens` config's rows; raise naming every problem."""
-    if isinstance(predictions, str | Path) and Path(predictions).suffix.lower() in CONLL_SUFFIXES:
-        return _read_conll(Path(predictions), sentences, tag_names)
-    if isinstance(predictions, str | Path):
-        path = Path(predictions)
-        name = display_path(path)
-        records = read_jsonl(path, max_bytes=MAX_PREDICTION_FILE_BYTES)
-        where = "line"
-    else:
-        name, where = "<records>", "row"
-        records = [(index + 1, dict(record)) for index, record in enumerate(predictions)]
-    by_id = {row["sentence_id"]: row for row in sentences}
-    allowed = frozenset(tag_names)
-    problems = ProblemCollector()
-    tags: dict[str, list[str]] = {}
-    lines: dict[str, int] = {}
-    for line, record in records:
-        at: dict[str, Any] = {"file": name, where: line}
-
-        def add(code: str, message: str, field: str | None, value: Any = None, hint: str | None = None) -> None:
-            problems.add(Problem(code, message, field=field, value=value, hint=hint, **at))  # noqa: B023
-
-        if not isinstance(record, dict):
-            add("not-an-object", "expected an object", None)
-            continue
-        for key in record:
-            if key not in TOKEN_JSONL_KEYS:
-                add(
-                    "unknown-field",
-                    "not a field of token-level predictions",
-                    key,
-                    hint="fields: article_id, sentence_id, tags, tokens",
-                )
-        missing = [key for key in ("article_id", "sentence_id", "tags") if key not in record]
-        for key in missing:
-            add("missing-field", "required field is missing", key)
-        if missing:
-            continue
-        sentence_id, article_id, predicted = record["sentence_id"], record["article_id"], record["tags"]
-        if not isinstance(predicted, list) or not all(isinstance(tag, str) for tag in predicted):
-            add("type-error", "expected a list of tag names (strings)", "tags", predicted)
-            continue
-        sentence = by_id.get(sentence_id) if isinstance(sentence_id, str) else None
-        if sentence is None or sentence["article_id"] != article_id:
-            add(
-                "unknown-sentence", "no such sentence in the tokens config", "sentence_id", sentence_id,
-                hint="article_id and sentence_id of a row of the `tokens` config",
-            )  # fmt: skip
-            continue
-        if sentence_id in tags:
-            add(
-                "duplicate-id",
-                f"sentence already predicted on {where} {lines[sentence_id]}",
-                "sentence_id",
-                sentence_id,
-            )
-            continue
-        if "tokens" in record and record["tokens"] != list(sentence["tokens"]):
-            add("token-mismatch", "tokens differ from the tokens config's", "tokens", record["tokens"])
-            continue
-        if len(predicted) != len(sentence["tokens"]):
-            add(
-                "token-mismatch", f"{len(predicted)} tags for {len(sentence['tokens'])} tokens", "tags", len(predicted),
-                hint="one tag per token of the sentence in the `tokens` config",
-            )  # fmt: skip
-            continue
-        unknown = sorted({tag for tag in predicted if tag not in allowed})
-        if unknown:
-            add("unknown-label", "not a tag of the contract", "tags", unknown, hint=f"tags: {', '.join(tag_names)}")
-            continue
-        tags[sentence_id], lines[sentence_id] = predicted, line
-    problems.raise_if_any()
-    if not tags:
-        raise _no_rows(name)
-    return TokenPredictions(name, "jsonl", tags, lines)
-
-
-def _read_conll(path: Path, sentences: Sequence[Mapping[str, Any]], tag_names: Sequence[str]) -> TokenPredictions:
-    name = display_path(path)
-    text = read_utf8(path, max_bytes=MAX_PREDICTION_FILE_BYTES)
-    blocks: list[list[tuple[int, str, str]]] = []
-    current: list[tuple[int, str, str]] = []
-    problems = ProblemCollector()
-    for number, line in enumerate(text.split("\n"), start=1):
-        fields = line.split()
-        if not fields or fields[0] == "-DOCSTART-":
-            if current:
-                blocks.append(current)
-                current = []
-            continue
-        if len(fields) < 2:
-            problems.add(
-                Problem("bad-format", "expected a token and a tag", file=name, line=number, value=line, hint="`token TAG`, whitespace-separated")
-            )  # fmt: skip
-            continue
-        current.append((number, fields[0], fields[-1]))
-    if current:
-        blocks.append(current)
-    problems.raise_if_any()
-    if not blocks:
-        raise _no_rows(name)
-    allowed = frozenset(tag_names)
-    tags: dict[str, list[str]] = {}
-    lines: dict[str, int] = {}
-    for block, sentence in zip(blocks, sentences, strict=False):
-        gold_tokens = list(sentence["tokens"])
-        given = [token for _, token, _ in block]
-        if given != gold_tokens:
-            differs = next(
-                (i for i, (a, b) in enumerate(zip(given, gold_tokens, strict=False)) if a != b),
-                min(len(given), len(gold_tokens)),
-            )
-            first_line = block[min(differs, len(block) - 1)][0]
-            problems.add(
-                Problem(
-                    "token-mismatch",
-                    f"sentence {sentence['sentence_id']}: token {differs + 1} is "
-                    f"{given[differs] if differs < len(given) else 'missing'!r}, the tokens config has "
-                    f"{gold_tokens[differs] if differs < len(gold_tokens) else 'no more tokens'!r}",
-                    file=name, line=first_line, field="token",
-                    hint="write the `tokens` config's sentences in order, one token per line, a blank line after each",
-                )
-            )  # fmt: skip
-            continue
-        for number, _, tag in block:
-            if tag not in allowed:
-                problems.add(
-                    Problem("unknown-label", "not a tag of the contract", file=name, line=number, field="tag", value=tag, hint=f"tags: {', '.join(tag_names)}")
-                )  # fmt: skip
-        tags[sentence["sentence_id"]] = [tag for _, _, tag in block]
-        lines[sentence["sentence_id"]] = block[0][0]
-    if len(blocks) != len(sentences):
-        problems.add(
-            Problem(
-                "token-mismatch", f"{len(blocks)} sentences, the tokens config has {len(sentences)}",
-                file=name, line=blocks[min(len(blocks), len(sentences)) - 1][-1][0] if len(blocks) > len(sentences) else None,
-                hint="one block per sentence of the `tokens` config, in its order",
-            )
-        )  # fmt: skip
-    problems.raise_if_any()
-    return TokenPredictions(name, "conll", tags, lines)

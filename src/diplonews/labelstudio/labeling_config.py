@@ -46,7 +46,6 @@ TEXT = "text"
 ENTITY = "entity"
 TIMEX = "timex"
 DISCREPANCY = "discrepancy"
-LAYER_OF_LABELS = {ENTITY: "entities", TIMEX: "temporal", DISCREPANCY: "discrepancies"}
 
 # Per-region attributes (they share the id of the region they describe).
 ENTITY_ID = "entity_id"

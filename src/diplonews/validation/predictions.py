@@ -32,7 +32,8 @@ from diplonews.engines.outcome import Outcome
 from diplonews.engines.pandera_polars import validate_structure
 from diplonews.evaluate import Gold, evaluate
 from diplonews.export.gx_suites import read_suite_document
-from diplonews.io.predictions import PredictionFile, from_frame, from_records, is_token_level, read_predictions
+from diplonews.io.predictions import PredictionFile, from_frame, from_records, read_predictions
+from diplonews.io.token_predictions import is_token_level
 from diplonews.validation import regression
 from diplonews.validation import tokens as token_predictions
 from diplonews.validation.report import finish, preflight

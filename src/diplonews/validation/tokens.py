@@ -1,7 +1,7 @@
 """Token-level entity predictions: turned into spans for the span scores, and scored per chunk like seqeval.
 
 `diplonews validate --task entities` accepts IOB2 tags over the `tokens` config's tokens
-(JSONL or CoNLL, `diplonews.io.predictions.read_token_predictions`). They are scored twice:
+(JSONL or CoNLL, `diplonews.io.token_predictions.read_token_predictions`). They are scored twice:
 
 * as spans: each chunk decoded to code-point offsets (`diplonews.export.tokens.decode`)
   and scored like any span file (strict / exact / partial / type);
@@ -30,7 +30,8 @@ from diplonews import paths
 from diplonews.contract import labels
 from diplonews.contract.errors import DiplonewsError, Problem, display_path
 from diplonews.export import tokens as tokenizer
-from diplonews.io.predictions import PredictionFile, TokenPredictions, read_token_predictions
+from diplonews.io.predictions import PredictionFile
+from diplonews.io.token_predictions import TokenPredictions, read_token_predictions
 
 MODES: tuple[str, ...] = ("default", "strict")
 
