@@ -74,10 +74,12 @@ def validate(args: argparse.Namespace) -> int:
     from diplonews.validation import validate_dataset, validate_predictions
 
     if args.task is None:
-        if args.predictions is not None or args.thresholds is not None:
+        if args.predictions is not None or args.thresholds is not None or args.articles is not None:
             raise DiplonewsError(
                 Problem(
-                    "usage", "--predictions and --thresholds need --task", hint=f"--task {{{','.join(schema.TASKS)}}}"
+                    "usage",
+                    "--predictions, --articles and --thresholds need --task",
+                    hint=f"--task {{{','.join(schema.TASKS)}}}",
                 )
             )
         result = validate_dataset(args.dataset, report_dir=args.report_dir, data_docs=args.data_docs)
@@ -91,8 +93,8 @@ def validate(args: argparse.Namespace) -> int:
                 )
             )
         result = validate_predictions(
-            args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds,
-            report_dir=args.report_dir, data_docs=args.data_docs,
+            args.task, args.predictions, dataset=args.dataset, articles=args.articles, thresholds=args.thresholds,
+            report_dir=args.report_dir, data_docs=args.data_docs, engine=args.engine, master=args.master,
         )  # fmt: skip
     if result.problems:
         _print_problems(result.problems, result.problems_total)
