@@ -77,7 +77,7 @@ def tiny_batches(monkeypatch):
     monkeypatch.setattr(sources, "BATCH_ROWS", 50)
     monkeypatch.setattr(sources, "CHUNK_BYTES", 2048)
     monkeypatch.setattr(streaming, "SPILL_ROWS", 60)
-    monkeypatch.setattr(streaming, "PARTITION_BYTES", 1024)
+    monkeypatch.setattr(streaming, "PARTITION_ROWS", 40)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from diplonews.contract import rules, schema
 from diplonews.contract.errors import MAX_PROBLEMS, DiplonewsError, Problem, ProblemCollector
@@ -33,7 +34,8 @@ from diplonews.engines.pandera_polars import validate_structure
 from diplonews.io import sources
 
 SPILL_ROWS = 2_000_000  # buffered uniqueness keys beyond this go to disk
-PARTITION_BYTES = 32 << 20  # input bytes per uniqueness partition
+PARTITION_ROWS = 500_000  # uniqueness keys per hash partition, checked one partition at a time
+BYTES_PER_TEXT_ROW = 60  # a JSONL or CSV row is rarely shorter
 _MORE = re.compile(r"^\.\.\. and ([\d,]+) more rows")
 
 
@@ -256,8 +258,20 @@ class Accumulator:
 
 
 def n_partitions(parts: Iterable[sources.Part]) -> int:
-    total = sum(part.path.stat().st_size for part in parts if part.path.exists())
-    return max(1, min(256, total // PARTITION_BYTES + 1))
+    """Uniqueness partitions for about `PARTITION_ROWS` keys each (rows counted from Parquet
+    metadata, estimated from the size of text files)."""
+    rows = 0
+    for part in parts:
+        if not part.path.exists():
+            continue
+        if part.format == "parquet":
+            try:
+                rows += pq.ParquetFile(part.path).metadata.num_rows
+                continue
+            except (pa.ArrowInvalid, OSError):
+                pass
+        rows += part.path.stat().st_size // BYTES_PER_TEXT_ROW
+    return max(1, min(1024, rows // PARTITION_ROWS + 1))
 
 
 def check_stream(
