@@ -31,7 +31,21 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
         help="validate the dataset, or a downstream prediction file, against the contract and the GX suites",
     )
     parser.add_argument("--task", choices=schema.TASKS, help="validate predictions for this task")
-    parser.add_argument("--predictions", type=Path, help="prediction file (.jsonl, .csv or .parquet)")
+    parser.add_argument(
+        "--predictions", type=Path,
+        help="prediction file (.jsonl, .csv or .parquet), or a folder or a quoted glob of such parts; read in batches",
+    )  # fmt: skip
+    parser.add_argument(
+        "--articles", type=Path,
+        help="your own articles (Parquet/JSONL with id and text; a file, folder or glob): integrity only, no gold, no metrics or gates",
+    )  # fmt: skip
+    parser.add_argument(
+        "--engine", choices=("local", "spark"), default="local",
+        help="local (batches on this machine, default) or spark (the same checks as Spark tasks; pip install 'diplonews[spark]')",
+    )  # fmt: skip
+    parser.add_argument(
+        "--master", help="Spark master URL for --engine spark (default: $SPARK_REMOTE for Spark Connect, else local[*])"
+    )
     parser.add_argument(
         "--thresholds", type=Path,
         help='JSON file overriding quality-gate thresholds ({"min_strict_micro_f1": 0.8}), or an edited copy of expectations/gates_<task>.json',

@@ -74,11 +74,16 @@ def validate(args: argparse.Namespace) -> int:
     from diplonews.validation import validate_dataset, validate_predictions
 
     if args.task is None:
-        if args.predictions is not None or args.thresholds is not None or args.baseline is not None:
+        if (
+            args.predictions is not None
+            or args.thresholds is not None
+            or args.articles is not None
+            or args.baseline is not None
+        ):
             raise DiplonewsError(
                 Problem(
                     "usage",
-                    "--predictions, --thresholds and --baseline need --task",
+                    "--predictions, --articles, --thresholds and --baseline need --task",
                     hint=f"--task {{{','.join(schema.TASKS)}}}",
                 )
             )
@@ -93,8 +98,9 @@ def validate(args: argparse.Namespace) -> int:
                 )
             )
         result = validate_predictions(
-            args.task, args.predictions, dataset=args.dataset, thresholds=args.thresholds,
-            report_dir=args.report_dir, data_docs=args.data_docs, baseline=args.baseline, tolerance=args.tolerance,
+            args.task, args.predictions, dataset=args.dataset, articles=args.articles, thresholds=args.thresholds,
+            report_dir=args.report_dir, data_docs=args.data_docs, engine=args.engine, master=args.master,
+            baseline=args.baseline, tolerance=args.tolerance,
         )  # fmt: skip
     if result.problems:
         _print_problems(result.problems, result.problems_total)

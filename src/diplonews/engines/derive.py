@@ -104,12 +104,10 @@ def _frame(value: pl.DataFrame | pl.Series) -> pl.DataFrame:
     return value
 
 
-def derive_predictions(task: str, frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) -> pd.DataFrame:
-    """The prediction frame as GX sees it: every contract column (optional ones null-filled) + derived.
-
-    Runs on polars: the article text is joined by reference (string views), sliced, and
-    dropped before the frame becomes pandas, so a million rows cost a few hundred MB.
-    """
+def derive_predictions_polars(task: str, frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) -> pl.DataFrame:
+    """The prediction frame the integrity suite checks, on polars: every contract column
+    (optional ones null-filled) + the derived columns. The streaming engine checks each
+    batch of this; `derive_predictions` hands the whole of it to GX as pandas."""
     table = schema.PREDICTION_TABLES[task]
     for column in table.columns:
         if column.name not in frame.columns:
@@ -117,11 +115,19 @@ def derive_predictions(task: str, frame: pl.DataFrame, texts: Mapping[str, str] 
     frame = frame.select(table.column_names)
     if table.spans is not None:
         frame = pl.concat([frame, rules.span_slices(frame, texts)], how="horizontal")
-    out = frame.to_pandas()
     expected = [*table.column_names, *DERIVED[f"predictions_{task}"]]
-    if list(out.columns) != expected:  # pragma: no cover - DERIVED and this function disagree
-        raise RuntimeError(f"derived columns of {task}: {list(out.columns)} != {expected}")
-    return out
+    if frame.columns != expected:  # pragma: no cover - DERIVED and this function disagree
+        raise RuntimeError(f"derived columns of {task}: {frame.columns} != {expected}")
+    return frame
+
+
+def derive_predictions(task: str, frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) -> pd.DataFrame:
+    """The prediction frame as GX sees it: every contract column (optional ones null-filled) + derived.
+
+    Runs on polars: the article text is joined by reference (string views), sliced, and
+    dropped before the frame becomes pandas, so a million rows cost a few hundred MB.
+    """
+    return derive_predictions_polars(task, frame, texts).to_pandas()
 
 
 def metrics_frame(table: Mapping[str, float | int | None]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from diplonews.contract.errors import shorten
+from diplonews.engines.optional import without_pyspark
 from diplonews.engines.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -31,8 +32,9 @@ class Engine:
 
     def __init__(self) -> None:
         os.environ["GX_ANALYTICS_ENABLED"] = "false"
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        with without_pyspark():  # GX imports it when installed, for data sources this engine never uses
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")

@@ -13,9 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pa
 import polars as pl
-from pandera.errors import SchemaErrors
+
+from diplonews.engines.optional import without_pyspark
+
+with without_pyspark():  # pandera imports pyspark.pandas when pyspark is installed
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
 
 from diplonews.contract import rules, schema, types
 from diplonews.contract.errors import Problem

@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
-from pandera.errors import SchemaError, SchemaErrors
+
+from diplonews.engines.optional import without_pyspark
+
+with without_pyspark():  # pandera imports pyspark.pandas when pyspark is installed
+    import pandera.polars as pa
+    from pandera.errors import SchemaError, SchemaErrors
 
 from diplonews.contract import schema
 from diplonews.contract.errors import MAX_PROBLEMS, Problem

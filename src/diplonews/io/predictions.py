@@ -180,7 +180,14 @@ def _read_jsonl(path: Path, table: schema.Table) -> PredictionFile:
         fast = _read_jsonl_fast(path, table)
         if fast is not None:
             return fast
-    records = read_jsonl(path, max_bytes=MAX_PREDICTION_FILE_BYTES)
+    return read_jsonl_records(path, table)
+
+
+def read_jsonl_records(path: Path, table: schema.Table, *, allow_empty: bool = False) -> PredictionFile:
+    """The strict JSONL reader (`files.read_jsonl`, then each value's JSON type)."""
+    records = read_jsonl(path, max_bytes=MAX_PREDICTION_FILE_BYTES, allow_empty=allow_empty)
+    if not records:
+        return PredictionFile(display_path(path), "jsonl", pl.DataFrame(), path, np.zeros(0, dtype=np.int64))
     frame = _frame_from_records(records, table, lambda line: {"file": display_path(path), "line": line})
     return PredictionFile(
         display_path(path), "jsonl", frame, path, np.array([line for line, _ in records], dtype=np.int64)
@@ -197,7 +204,11 @@ def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
     """
     if path.stat().st_size > MAX_PREDICTION_FILE_BYTES:
         return None
-    data = path.read_bytes()
+    return _parse_jsonl_fast(path.read_bytes(), display_path(path), table, path)
+
+
+def _parse_jsonl_fast(data: bytes, name: str, table: schema.Table, path: Path | None = None) -> PredictionFile | None:
+    """`_read_jsonl_fast` on bytes (a whole file, or a chunk of whole lines: `diplonews.io.sources`)."""
     if not data or data.startswith(b"\xef\xbb\xbf") or b"\r" in data:
         return None
     body = np.frombuffer(data, dtype=np.uint8)
@@ -233,7 +244,7 @@ def _read_jsonl_fast(path: Path, table: schema.Table) -> PredictionFile | None:
             if present != n_lines:
                 return None  # the key is absent on some line: the strict path names it
     frame = _drop_absent_optional(frame, table)
-    return PredictionFile(display_path(path), "jsonl", frame, path, np.arange(1, n_lines + 1, dtype=np.int64))
+    return PredictionFile(name, "jsonl", frame, path, np.arange(1, n_lines + 1, dtype=np.int64))
 
 
 def _frame_from_records(

@@ -101,7 +101,8 @@ def render(result: ValidationResult) -> str:
         f"<h1>diplonews validate {_e(result.target)}</h1>",
         f'<p class="meta">input: <span class="mono">{_e(result.source)}</span>'
         + (f" ({result.n_rows:,} rows)" if result.n_rows is not None else "")
-        + f'</p><p class="meta">dataset: <span class="mono">{_e(result.dataset)}</span></p>',
+        + f'</p><p class="meta">dataset: <span class="mono">{_e(result.dataset)}</span></p>'
+        + "".join(f'<p class="meta">note: {_e(note)}</p>' for note in result.notes),
         f'<div class="verdict {verdict}" id="verdict">{_e(result.summary())}</div>',
     ]
     if result.problems:

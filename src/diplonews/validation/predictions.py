@@ -32,13 +32,16 @@ from diplonews.engines.outcome import Outcome
 from diplonews.engines.pandera_polars import validate_structure
 from diplonews.evaluate import Gold, evaluate
 from diplonews.export.gx_suites import read_suite_document
+from diplonews.io.articles import read_articles
 from diplonews.io.predictions import PredictionFile, from_frame, from_records, read_predictions
+from diplonews.io.sources import Part, resolve
 from diplonews.io.token_predictions import is_token_level
 from diplonews.validation import regression
 from diplonews.validation import tokens as token_predictions
 from diplonews.validation.report import finish, preflight
 from diplonews.validation.result import ValidationResult
-from diplonews.validation.runtime import engine
+from diplonews.validation.runtime import engine as runtime_engine
+from diplonews.validation.streaming import check_stream
 from diplonews.validation.thresholds import gate_document
 
 
@@ -124,76 +127,161 @@ def _text_hint(frame: pl.DataFrame, texts: Mapping[str, str]) -> Callable[[Outco
     return hint
 
 
+ENGINES = ("local", "spark")
+
+
 def validate_predictions(
     task: str,
     predictions: str | Path | Sequence[Mapping[str, Any]] | Any,
     *,
     dataset: str | Path | None = None,
+    articles: str | Path | None = None,
     thresholds: str | Path | Mapping[str, Any] | None = None,
     report_dir: str | Path | None = None,
     data_docs: bool = False,
+    engine: str = "local",
+    master: str | None = None,
+    streaming: bool | None = None,
     baseline: str | Path | None = None,
     tolerance: float = regression.DEFAULT_TOLERANCE,
 ) -> ValidationResult:
-    """Validate one task's predictions (a file, a list of dicts or a DataFrame) against the dataset.
+    """Validate one task's predictions (a file, a folder or glob of parts, a list of dicts or a
+    DataFrame) against the dataset, or, with `articles`, against your own articles (integrity
+    only: no gold, so no metrics or gates).
 
-    `baseline`: an earlier JSON report of the same task; a gated metric that moved the wrong
-    way by more than `tolerance` (absolute) fails the run (`diplonews.validation.regression`).
+    Files are checked batch by batch (`diplonews.validation.streaming`: the integrity suite's
+    expectations on polars, memory bounded by the batch); in-memory inputs and `data_docs=True`
+    run the suite through GX on the whole frame. Both give identical outcomes. `engine="spark"`
+    runs the batches as Spark tasks (`master`, or `SPARK_REMOTE`, or local).
 
     Never raises for bad input: an unusable input gives a result with `problems` and
     `exit_code` 2; failed expectations give `success == False` and `exit_code` 1.
     `report_dir` gets `predictions_<task>/result.json` and `report.html` (and GX Data Docs
-    with `data_docs=True`), written as one set.
+    with `data_docs=True`), written as one set. `baseline` (an earlier report) adds regression
+    checks: a gated metric that dropped by more than `tolerance` fails. Token-level entity
+    predictions (IOB2 tags over the `tokens` config, JSONL or CoNLL) are read in memory and
+    scored as spans and per token.
     """
     dataset_dir = Path(dataset) if dataset is not None else paths.DATASET_DIR
-    result = ValidationResult(str(task), _source_name(predictions), display_path(dataset_dir))
+    against = display_path(articles) if articles is not None else display_path(dataset_dir)
+    result = ValidationResult(str(task), _source_name(predictions), against)
     if not preflight(result, report_dir):
         return result
+    is_path = isinstance(predictions, str | Path)
+    token_level_input = task == "entities" and articles is None and is_token_level(predictions)
+    stream = (is_path and not data_docs and not token_level_input) if streaming is None else streaming
+    gate_suite = None
+    previous = None
+    token_level = None
     try:
         if task not in schema.PREDICTION_TABLES:
             raise DiplonewsError(
                 Problem("usage", f"unknown task {task!r}", field="task", hint=f"tasks: {', '.join(schema.TASKS)}")
             )
+        _check_options(engine, is_path, stream, articles, thresholds)
         table = schema.PREDICTION_TABLES[task]
-        gates, parameters = gate_document(task, thresholds)
-        result.parameters = parameters
-        previous = None
-        if baseline is not None:
-            tolerance = regression.check_tolerance(tolerance)
-            previous = regression.read_baseline(baseline, task)
-        gold = Gold.from_dataset(dataset_dir)
-        token_level = None
-        if task == "entities" and is_token_level(predictions):  # IOB2 tags over the tokens config
+        gold: Gold | None = None
+        if articles is None:
+            gates, parameters = gate_document(task, thresholds)
+            result.parameters = parameters
+            if baseline is not None:
+                tolerance = regression.check_tolerance(tolerance)
+                previous = regression.read_baseline(baseline, task)
+            gold = Gold.from_dataset(dataset_dir)
+            article_frame = rules.articles_frame(gold.texts)
+            article_ids = gold.article_ids
+        else:
+            result.notes.append(NO_GOLD_NOTE)
+            user_articles = read_articles(articles)
+            article_frame = rules.articles_frame(
+                dict(zip(user_articles["id"].to_list(), user_articles["text"].to_list(), strict=True))
+            )
+            article_ids = sorted(user_articles["id"].to_list())
+            del user_articles
+        gx = runtime_engine() if gold is not None or not stream else None
+        if gold is not None:
+            assert gx is not None
+            try:
+                gate_suite = gx.load_suite(gates)  # possibly a user's copy: refuse it before any work
+            except (ValueError, TypeError, KeyError) as error:
+                where_from = display_path(thresholds) if isinstance(thresholds, str | Path) else "--thresholds"
+                message = f"not a usable GX gate suite: {error}".splitlines()[0]
+                raise DiplonewsError(
+                    Problem(
+                        "bad-suite",
+                        message,
+                        file=where_from,
+                        hint=f"start from a copy of expectations/gates_{task}.json",
+                    )
+                ) from None
+        document = read_suite_document(paths.EXPECTATIONS_DIR / f"predictions_{task}.json")
+        if stream:
+            assert isinstance(predictions, str | Path)
+            parts = resolve(predictions)
+            if engine == "spark":
+                from diplonews.validation.spark import check_on_spark
+
+                streamed = check_on_spark(
+                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame,
+                    keep_metrics=gold is not None, master=master,
+                )  # fmt: skip
+            else:
+                streamed = check_stream(
+                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame, keep_metrics=gold is not None
+                )
+            result.n_rows = streamed.n_rows
+            if streamed.problems:
+                raise DiplonewsError(streamed.problems, total=streamed.problems_total)
+            if streamed.n_rows == 0:
+                raise DiplonewsError(_nothing_read(parts))
+        elif token_level_input:
+            assert gold is not None
             source, token_level = token_predictions.read(predictions, dataset_dir, gold.texts)
+            result.source, result.n_rows = source.name, source.n_rows
+            structure = validate_structure(table, source.frame, source.locate)
+            if structure:
+                raise DiplonewsError(structure)
         else:
             source = _read(task, predictions)
-        result.source, result.n_rows = source.name, source.n_rows
-        structure = validate_structure(table, source.frame, source.locate)
-        if structure:
-            raise DiplonewsError(structure)
-        gx = engine()
-        try:
-            gate_suite = gx.load_suite(gates)  # possibly a user's copy: refuse it before any work
-        except (ValueError, TypeError, KeyError) as error:
-            where_from = display_path(thresholds) if isinstance(thresholds, str | Path) else "--thresholds"
-            message = f"not a usable GX gate suite: {error}".splitlines()[0]
-            raise DiplonewsError(
-                Problem(
-                    "bad-suite", message, file=where_from, hint=f"start from a copy of expectations/gates_{task}.json"
-                )
-            ) from None
+            result.source, result.n_rows = source.name, source.n_rows
+            structure = validate_structure(table, source.frame, source.locate)
+            if structure:
+                raise DiplonewsError(structure)
     except DiplonewsError as error:
         result.problems, result.problems_total = error.problems, error.total
         return finish(result, report_dir, None, ())
 
-    run_id = gx.new_run_id(f"predictions_{task}")
-    integrity = gx.load_suite(read_suite_document(paths.EXPECTATIONS_DIR / f"predictions_{task}.json"))
-    frame = derive.derive_predictions(task, source.frame, gold.texts)
-    checked = gx_engine.outcomes(gx.run(integrity, frame, {ARTICLE_IDS: gold.article_ids}, run_id), integrity)
-    del frame
-    locate_examples(checked, source.locate, _text_hint(source.frame, gold.texts))
+    run_id = gx.new_run_id(f"predictions_{task}") if gx is not None else None
+    if stream:
+        checked = streamed.outcomes
+        hints = streamed.hints
+        locate_examples(
+            checked,
+            lambda key: streamed.locations[key],
+            lambda outcome, key: hints.get(key) if outcome.check == "span.text_matches" else None,
+        )
+        predicted: Any = (
+            streamed.metric_frame.with_columns(pl.col("article_id").cast(pl.String))
+            if streamed.metric_frame is not None
+            else None
+        )
+        suite_names: tuple[str, ...] = ()
+    else:
+        assert gx is not None
+        integrity = gx.load_suite(document)
+        texts = dict(zip(article_frame["article_id"].to_list(), article_frame["_article_text"].to_list(), strict=True))
+        frame = derive.derive_predictions(task, source.frame, article_frame)
+        checked = gx_engine.outcomes(gx.run(integrity, frame, {ARTICLE_IDS: article_ids}, run_id), integrity)
+        del frame
+        locate_examples(checked, source.locate, _text_hint(source.frame, texts))
+        predicted = source.frame
+        suite_names = (integrity.name,)
 
-    metrics = evaluate(task, source.frame, gold)
+    result.outcomes = checked
+    if gold is None or gate_suite is None:
+        return finish(result, report_dir, run_id, suite_names, data_docs=data_docs)
+    assert gx is not None and run_id is not None
+    metrics = evaluate(task, predicted, gold)
     result.metrics, result.metrics_detail = metrics.table, metrics.detail
     if token_level is not None:
         result.metrics_detail["token_level"] = token_level
@@ -208,4 +296,40 @@ def validate_predictions(
         result.outcomes += regression.compare(
             metrics.table, previous, directions, tolerance, source=display_path(baseline)
         )
-    return finish(result, report_dir, run_id, (integrity.name, gate_suite.name), data_docs=data_docs)
+    return finish(result, report_dir, run_id, (*suite_names, gate_suite.name), data_docs=data_docs)
+
+
+NO_GOLD_NOTE = "integrity only: checked against your articles, with no gold, so no metrics and no quality gates"
+
+
+def _check_options(engine: str, is_path: bool, stream: bool, articles: str | Path | None, thresholds: object) -> None:
+    if engine not in ENGINES:
+        raise DiplonewsError(Problem("usage", f"unknown engine {engine!r}", field="engine", hint="local or spark"))
+    if stream and not is_path:
+        raise DiplonewsError(
+            Problem("usage", "streaming reads files: pass a path, a folder or a glob", field="predictions")
+        )
+    if engine == "spark" and not stream:
+        raise DiplonewsError(
+            Problem("usage", "the Spark engine reads files (and makes no GX Data Docs)", field="engine",
+                    hint="pass a path, a folder or a glob, without --data-docs")
+        )  # fmt: skip
+    if articles is not None and thresholds is not None:
+        raise DiplonewsError(
+            Problem(
+                "usage", "--thresholds sets quality gates, and gates need the gold: not with --articles",
+                field="thresholds", hint="drop --thresholds, or validate against the dataset without --articles",
+            )
+        )  # fmt: skip
+
+
+def _nothing_read(parts: list[Part]) -> Problem:
+    blank = [p for p in parts if p.format == "jsonl" and p.path.exists() and p.path.stat().st_size > 0]
+    if len(parts) == 1 and blank:
+        return Problem("empty-file", "no records (only blank lines)", file=parts[0].name)
+    return Problem(
+        "no-rows",
+        "no predictions (zero rows)",
+        file=parts[0].name if len(parts) == 1 else None,
+        hint="an empty output is almost always a failed export; a model that finds nothing fails the gates anyway",
+    )

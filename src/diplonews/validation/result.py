@@ -30,6 +30,7 @@ class ValidationResult:
     metrics_detail: dict[str, Any] | None = None
     parameters: dict[str, Any] = field(default_factory=dict)  # gate thresholds used
     report_files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what this run did not do, e.g. no gold: no metrics, no gates
 
     @property
     def usable(self) -> bool:
@@ -72,6 +73,7 @@ class ValidationResult:
             "metrics": self.metrics,
             "metrics_detail": self.metrics_detail,
             "report_files": self.report_files,
+            "notes": self.notes,
         }
 
     def __str__(self) -> str:
@@ -93,7 +95,8 @@ class ValidationResult:
         head = f"diplonews validate {self.target}: {self.source}"
         if self.n_rows is not None:
             head += f" ({self.n_rows:,} rows)"
-        lines = [head, f"  dataset: {self.dataset}"]
+        lines = [head, f"  {'articles' if self.notes else 'dataset'}: {self.dataset}"]
+        lines += [f"  note: {note}" for note in self.notes]
         if self.problems:
             text = render_problems(self.problems, limit=MAX_PROBLEMS, total=self.problems_total)
             lines += ["  " + line for line in text.split("\n")]

@@ -1,0 +1,155 @@
+"""`--engine spark`: the streaming checks as Spark tasks, the same batch function as the local engine.
+
+Spark does the scheduling, not the checking. Stage 1 maps each described batch
+(`diplonews.io.sources.plan`: row groups of a Parquet part, line-aligned byte ranges of
+a JSONL part) to `diplonews.validation.streaming.process_batch`, which runs pandera,
+derives the columns with `contract.rules` and evaluates the integrity suite's
+expectations; it emits the batch's partial result and its uniqueness keys, tagged with
+their hash partition. Stage 2 shuffles the keys by partition (rows with equal keys meet)
+and runs `polars_suite.duplicates` on each. The driver merges the partial results in
+batch order, exactly as the local loop does, so the outcomes are identical.
+
+The executors read the prediction files themselves: on a cluster, the paths must be
+visible to every executor (a shared file system, or the same path on each node).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from diplonews.contract import schema
+from diplonews.contract.errors import DiplonewsError
+from diplonews.engines import polars_suite as suite_engine
+from diplonews.engines import spark as spark_engine
+from diplonews.io import sources
+from diplonews.validation import streaming
+
+_OUT = "kind string, batch long, check long, partition long, payload binary"
+
+
+def _ipc(frame: pl.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    frame.write_ipc(sink)
+    return sink.getvalue()
+
+
+def _frame(data: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(data))
+
+
+def check_on_spark(
+    task: str,
+    parts: list[sources.Part],
+    document: dict[str, Any],
+    parameters: dict[str, Any],
+    articles: pl.DataFrame,
+    *,
+    keep_metrics: bool = False,
+    master: str | None = None,
+) -> streaming.StreamResult:
+    table = schema.PREDICTION_TABLES[task]
+    planned: list[sources.Task] = []
+    for part in parts:
+        planned += sources.plan(part, table)
+    n_partitions = streaming.n_partitions(parts)
+    unique = suite_engine.SuiteRun(document, parameters).unique_checks()
+    articles_ipc = _ipc(articles)
+
+    def stage_one(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        article_frame = _frame(articles_ipc)
+        for record_batch in batches:
+            for number, payload in zip(
+                record_batch.column("batch").to_pylist(), record_batch.column("payload").to_pylist(), strict=True
+            ):
+                described: sources.Task = pickle.loads(payload)
+                try:
+                    batch = sources.read_planned(described, table)
+                    out = streaming.process_batch(
+                        task, batch, document, parameters, article_frame, keep_metrics=keep_metrics
+                    )
+                except DiplonewsError as error:
+                    out = streaming.BatchOutput(
+                        suite_engine.SuiteRun(document, parameters), 0, error.problems, error.total
+                    )
+                rows: list[tuple[str, int, int, int, bytes]] = []
+                for check, keys in out.keys.items():
+                    if keys.height == 0:
+                        continue
+                    tagged = keys.with_columns(suite_engine.partition_of(keys, unique[check], n_partitions))
+                    for (partition,), group in tagged.partition_by("_partition", as_dict=True).items():
+                        rows.append(("keys", number, check, int(partition), _ipc(group.drop("_partition"))))
+                metric = out.metric_columns
+                out.keys, out.metric_columns = {}, None
+                rows.append(
+                    (
+                        "batch",
+                        number,
+                        -1,
+                        number % n_partitions,
+                        pickle.dumps((out, None if metric is None else _ipc(metric))),
+                    )
+                )
+                kinds, numbers, checks, partitions, payloads = zip(*rows, strict=True)
+                yield pa.RecordBatch.from_pydict(
+                    {
+                        "kind": list(kinds),
+                        "batch": list(numbers),
+                        "check": list(checks),
+                        "partition": list(partitions),
+                        "payload": list(payloads),
+                    },
+                    schema=pa.schema(
+                        [("kind", pa.string()), ("batch", pa.int64()), ("check", pa.int64()),
+                         ("partition", pa.int64()), ("payload", pa.binary())]
+                    ),
+                )  # fmt: skip
+
+    def stage_two(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        keys: dict[int, list[pl.DataFrame]] = {}
+        passed: list[dict[str, Any]] = []
+        for record_batch in batches:
+            for row in record_batch.to_pylist():
+                if row["kind"] == "keys":
+                    keys.setdefault(row["check"], []).append(_frame(row["payload"]))
+                else:
+                    passed.append(row)
+        for check, frames in keys.items():
+            found = suite_engine.duplicates(pl.concat(frames, how="vertical_relaxed"), unique[check])
+            passed.append(
+                {"kind": "dups", "batch": -1, "check": check, "partition": -1, "payload": pickle.dumps(found)}
+            )
+        if passed:
+            yield pa.RecordBatch.from_pylist(passed, schema=record_schema)
+
+    record_schema = pa.schema(
+        [("kind", pa.string()), ("batch", pa.int64()), ("check", pa.int64()),
+         ("partition", pa.int64()), ("payload", pa.binary())]
+    )  # fmt: skip
+    spark = spark_engine.session(master)
+    described = spark.createDataFrame(
+        [(number, pickle.dumps(item)) for number, item in enumerate(planned)], "batch long, payload binary"
+    ).repartition(max(1, len(planned)))
+    collected = (
+        described.mapInArrow(stage_one, _OUT)
+        .repartition(n_partitions, "partition")
+        .mapInArrow(stage_two, _OUT)
+        .collect()
+    )
+    accumulator = streaming.Accumulator(document, parameters, 1)
+    outputs = sorted((row["batch"], row["payload"]) for row in collected if row["kind"] == "batch")
+    for _, payload in outputs:
+        out, metric = pickle.loads(payload)
+        if metric is not None:
+            out.metric_columns = _frame(metric)
+        accumulator.add(out)
+    if accumulator.usable:
+        for row in collected:
+            if row["kind"] == "dups":
+                accumulator.add_duplicates(row["check"], *pickle.loads(row["payload"]))
+    return accumulator.finish(parts)

@@ -1,0 +1,303 @@
+"""Validating predictions batch by batch: memory bounded by the batch and the articles' text.
+
+Each batch (`diplonews.io.sources`) goes through the stages of the in-memory pipeline:
+the pandera structure check (`engines.pandera_polars`), the derived columns
+(`engines.derive`, i.e. `contract.rules`), and the integrity suite's expectations
+(`engines.polars_suite`, the same suite JSON GX runs), accumulated across batches:
+counts, the first failing rows, their file:line. Uniqueness spans batches: the key
+columns of every batch are routed to hash partitions (in memory, spilled to Arrow files
+on disk beyond `SPILL_ROWS`) and each partition is checked on its own at the end.
+
+`process_batch` is the unit of work, the same for the local loop (`check_stream`) and
+for Spark tasks (`diplonews.engines.spark`).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from diplonews.contract import rules, schema
+from diplonews.contract.errors import MAX_PROBLEMS, DiplonewsError, Problem, ProblemCollector
+from diplonews.engines import derive
+from diplonews.engines import polars_suite as suite_engine
+from diplonews.engines.outcome import Outcome
+from diplonews.engines.pandera_polars import validate_structure
+from diplonews.io import sources
+
+SPILL_ROWS = 2_000_000  # buffered uniqueness keys beyond this go to disk
+PARTITION_ROWS = 500_000  # uniqueness keys per hash partition, checked one partition at a time
+BYTES_PER_TEXT_ROW = 60  # a JSONL or CSV row is rarely shorter
+_MORE = re.compile(r"^\.\.\. and ([\d,]+) more rows")
+
+
+@dataclass
+class BatchOutput:
+    """What one batch contributes: a partial suite run, problems, example locations and hints, keys."""
+
+    run: suite_engine.SuiteRun
+    n_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problems_total: int = 0
+    locations: dict[int, dict[str, Any]] = field(default_factory=dict)  # row key -> file/line of kept examples
+    hints: dict[int, str] = field(default_factory=dict)  # row key -> hint of a span.text_matches example
+    keys: dict[int, pl.DataFrame] = field(default_factory=dict)  # uniqueness check index -> key columns + row key
+    metric_columns: pl.DataFrame | None = None
+
+
+def metric_columns(task: str) -> list[str]:
+    """The prediction columns the metrics read (kept, compactly, when scoring against a gold)."""
+    table = schema.PREDICTION_TABLES[task]
+    if table.spans is None:
+        return ["article_id", "text"]
+    label = schema.label_column(table)
+    assert label is not None
+    return ["article_id", "start", "end", label.name, *(["value"] if "value" in table.column_names else [])]
+
+
+def process_batch(
+    task: str,
+    batch: sources.Batch,
+    document: dict[str, Any],
+    parameters: dict[str, Any],
+    articles: pl.DataFrame,
+    *,
+    checks: bool = True,
+    keep_metrics: bool = False,
+) -> BatchOutput:
+    """Structure, derived columns and the suite's row-wise expectations on one batch."""
+    table = schema.PREDICTION_TABLES[task]
+    out = BatchOutput(suite_engine.SuiteRun(document, parameters), n_rows=batch.frame.height)
+    if batch.frame.height == 0:
+        return out
+    structure = validate_structure(table, batch.frame, batch.locate)
+    if structure:
+        for problem in structure:
+            more = _MORE.match(problem.message) if problem.line is None and problem.row is None else None
+            if more:
+                out.problems_total += int(more.group(1).replace(",", ""))
+            else:
+                out.problems.append(problem)
+                out.problems_total += 1
+        return out
+    if not checks:  # an earlier batch was unusable: only its problems matter now
+        return out
+    frame = derive.derive_predictions_polars(task, batch.frame, articles).with_columns(batch.keys())
+    out.keys = out.run.update(frame)
+    positions = {key: row for row, key in enumerate(frame[suite_engine.ROW_KEY].to_list())} if frame.height else {}
+    for index, tally in enumerate(out.run.tallies):
+        check = (out.run.expectations[index].get("meta") or {}).get("check")
+        for key, _ in tally.examples:
+            row = positions[key]
+            out.locations[key] = batch.locate(row)
+            if check == "span.text_matches":
+                hint = _hint(batch.frame, row, articles)
+                if hint:
+                    out.hints[key] = hint
+    if keep_metrics:
+        columns = [c for c in metric_columns(task) if c in batch.frame.columns]
+        out.metric_columns = batch.frame.select(columns).with_columns(pl.col("article_id").cast(pl.Categorical))
+    return out
+
+
+def _hint(frame: pl.DataFrame, row: int, articles: pl.DataFrame) -> str:
+    record = frame.row(row, named=True)
+    text = record.get("text")
+    found = articles.filter(pl.col("article_id") == record["article_id"])
+    if not text or found.height == 0:
+        return ""
+    return rules.where_text_occurs(found["_article_text"][0], text)
+
+
+class KeyPartitions:
+    """Uniqueness keys routed to hash partitions, in memory and, beyond `spill_rows`, on disk."""
+
+    def __init__(self, n_partitions: int, spill_rows: int = SPILL_ROWS) -> None:
+        self.n = max(1, n_partitions)
+        self.spill_rows = spill_rows
+        self.buffered: dict[tuple[int, int], list[pl.DataFrame]] = {}
+        self.n_buffered = 0
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
+        self.writers: dict[tuple[int, int], Any] = {}
+        self.schemas: dict[int, pa.Schema] = {}
+
+    def add(self, check: int, columns: list[str], keys: pl.DataFrame) -> None:
+        if keys.height == 0:
+            return
+        if self.n == 1:
+            self.buffered.setdefault((check, 0), []).append(keys)
+        else:
+            tagged = keys.with_columns(suite_engine.partition_of(keys, columns, self.n))
+            for (partition,), part in tagged.partition_by("_partition", as_dict=True).items():
+                self.buffered.setdefault((check, int(partition)), []).append(part.drop("_partition"))
+        self.n_buffered += keys.height
+        if self.n_buffered > self.spill_rows:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.folder is None:
+            self.folder = tempfile.TemporaryDirectory(prefix="diplonews-keys-")
+        for slot, frames in self.buffered.items():
+            arrow = pl.concat(frames, how="vertical_relaxed").to_arrow()
+            schema_ = self.schemas.setdefault(slot[0], arrow.schema)
+            writer = self.writers.get(slot)
+            if writer is None:
+                path = Path(self.folder.name) / f"{slot[0]}-{slot[1]}.arrow"
+                writer = self.writers[slot] = pa.ipc.new_stream(str(path), schema_)
+            writer.write_table(arrow.cast(schema_))
+        self.buffered, self.n_buffered = {}, 0
+
+    def partitions(self, check: int) -> Iterator[pl.DataFrame]:
+        for partition in range(self.n):
+            slot = (check, partition)
+            frames = list(self.buffered.get(slot, []))
+            writer = self.writers.pop(slot, None)
+            if writer is not None:
+                writer.close()
+                assert self.folder is not None
+                with pa.ipc.open_stream(str(Path(self.folder.name) / f"{check}-{partition}.arrow")) as reader:
+                    spilled = pl.from_arrow(reader.read_all())
+                assert isinstance(spilled, pl.DataFrame)
+                frames.insert(0, spilled)
+            if frames:
+                yield pl.concat(frames, how="vertical_relaxed")
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        if self.folder is not None:
+            self.folder.cleanup()
+
+
+@dataclass
+class StreamResult:
+    outcomes: list[Outcome]
+    n_rows: int
+    problems: list[Problem]
+    problems_total: int
+    locations: dict[int, dict[str, Any]]
+    hints: dict[int, str]
+    metric_frame: pl.DataFrame | None
+
+
+class Accumulator:
+    """Merges `BatchOutput`s (from the local loop or from Spark tasks) into one result."""
+
+    def __init__(self, document: dict[str, Any], parameters: dict[str, Any], n_partitions: int) -> None:
+        self.run = suite_engine.SuiteRun(document, parameters)
+        self.n_rows = 0
+        self.problems = ProblemCollector()
+        self.seen_file_level: set[tuple[Any, ...]] = set()
+        self.locations: dict[int, dict[str, Any]] = {}
+        self.hints: dict[int, str] = {}
+        self.keys = KeyPartitions(n_partitions)
+        self.metric_frames: list[pl.DataFrame] = []
+
+    @property
+    def usable(self) -> bool:
+        return self.problems.total == 0
+
+    def add(self, out: BatchOutput) -> None:
+        self.n_rows += out.n_rows
+        for problem in out.problems:
+            if problem.line is None and problem.row is None:
+                said = (problem.code, problem.message, problem.file, problem.field)
+                if said in self.seen_file_level:
+                    continue  # a column-level problem, said once per file
+                self.seen_file_level.add(said)
+            self.problems.add(problem)
+        self.problems.total += out.problems_total - len(out.problems)
+        self.run.merge(out.run)
+        self.locations.update(out.locations)
+        self.hints.update(out.hints)
+        self._prune()
+        unique = self.run.unique_checks()
+        for index, keys in out.keys.items():
+            self.keys.add(index, unique[index], keys)
+        if out.metric_columns is not None:
+            self.metric_frames.append(out.metric_columns)
+
+    def add_duplicates(self, index: int, count: int, examples: list[tuple[int, Any]]) -> None:
+        self.run.add_duplicates(index, count, examples)
+
+    def _prune(self) -> None:
+        if len(self.locations) > 4 * suite_engine.N_EXAMPLES * max(1, len(self.run.tallies)):
+            kept = self.run.example_keys()
+            self.locations = {k: v for k, v in self.locations.items() if k in kept}
+            self.hints = {k: v for k, v in self.hints.items() if k in kept}
+
+    def finish(self, parts: list[sources.Part]) -> StreamResult:
+        if self.usable:
+            unique = self.run.unique_checks()
+            for index, columns in unique.items():
+                for partition in self.keys.partitions(index):
+                    self.run.add_duplicates(index, *suite_engine.duplicates(partition, columns))
+        self.keys.close()
+        by_index = {part.index: part for part in parts}
+        for key in self.run.example_keys() - set(self.locations):
+            part, position = sources.split_key(key)
+            self.locations[key] = by_index[part].locate(position)
+        metric = pl.concat(self.metric_frames, how="diagonal_relaxed") if self.metric_frames else None
+        return StreamResult(
+            self.run.outcomes() if self.usable else [],
+            self.n_rows,
+            self.problems.problems,
+            self.problems.total,
+            self.locations,
+            self.hints,
+            metric,
+        )
+
+
+def n_partitions(parts: Iterable[sources.Part]) -> int:
+    """Uniqueness partitions for about `PARTITION_ROWS` keys each (rows counted from Parquet
+    metadata, estimated from the size of text files)."""
+    rows = 0
+    for part in parts:
+        if not part.path.exists():
+            continue
+        if part.format == "parquet":
+            try:
+                rows += pq.ParquetFile(part.path).metadata.num_rows
+                continue
+            except (pa.ArrowInvalid, OSError):
+                pass
+        rows += part.path.stat().st_size // BYTES_PER_TEXT_ROW
+    return max(1, min(1024, rows // PARTITION_ROWS + 1))
+
+
+def check_stream(
+    task: str,
+    parts: list[sources.Part],
+    document: dict[str, Any],
+    parameters: dict[str, Any],
+    articles: pl.DataFrame,
+    *,
+    keep_metrics: bool = False,
+) -> StreamResult:
+    """Every batch of every part, one after the other, in bounded memory."""
+    table = schema.PREDICTION_TABLES[task]
+    accumulator = Accumulator(document, parameters, n_partitions(parts))
+    for part in parts:
+        try:
+            for task_ in sources.plan(part, table):
+                if accumulator.problems.total >= MAX_PROBLEMS:
+                    break
+                batch = sources.read_planned(task_, table)
+                accumulator.add(
+                    process_batch(
+                        task, batch, document, parameters, articles,
+                        checks=accumulator.usable, keep_metrics=keep_metrics,
+                    )
+                )  # fmt: skip
+        except DiplonewsError as error:
+            accumulator.add(BatchOutput(suite_engine.SuiteRun(document, parameters), 0, error.problems, error.total))
+    return accumulator.finish(parts)
