@@ -155,7 +155,7 @@ ARTICLES = Table(
         Column(
             "n_utf16_units",
             "int32",
-            "Length of `text` in UTF-16 code units (what Label Studio and JavaScript count).",
+            "Length of `text` in UTF-16 code units (what JavaScript strings count).",
             min_value=1,
         ),
     ),
