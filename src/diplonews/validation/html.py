@@ -91,6 +91,14 @@ def _row(outcome: Outcome) -> str:
     )
 
 
+def _metrics_table(metrics: dict[str, Any], table_id: str) -> str:
+    rows = "".join(
+        f"<tr><td><code>{_e(name)}</code></td><td class='mono'>{_e(_number(value))}</td></tr>"
+        for name, value in metrics.items()
+    )
+    return f"<table id='{table_id}'><thead><tr><th>metric</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
 def render(result: ValidationResult) -> str:
     """The whole page, as a string."""
     verdict = "unusable" if not result.usable else "pass" if result.success else "fail"
@@ -122,13 +130,21 @@ def render(result: ValidationResult) -> str:
         parts += [_row(outcome) for outcome in ordered]
         parts.append("</tbody></table>")
     if result.metrics and result.target != "dataset":
-        rows = "".join(
-            f"<tr><td><code>{_e(name)}</code></td><td class='mono'>{_e(_number(value))}</td></tr>"
-            for name, value in result.metrics.items()
-        )
-        parts.append(
-            f"<h2>Metrics</h2><table id='metrics'><thead><tr><th>metric</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        # The headline figures first (micro averages, counts, task figures); per-label and macro
+        # rows folded away in a <details>, which needs no script.
+        headline = {
+            k: v
+            for k, v in result.metrics.items()
+            if "_micro_" in k
+            or not any(part in k for part in ("_macro_", "_precision", "_recall", "_f1"))
+            or k.startswith(("detection_micro", "value_"))
+        }
+        parts.append(f"<h2>Metrics</h2>{_metrics_table(headline, 'metrics')}")
+        rest = {k: v for k, v in result.metrics.items() if k not in headline}
+        if rest:
+            parts.append(
+                f"<details><summary>every metric ({len(result.metrics)}): per label and macro</summary>{_metrics_table(rest, 'metrics-all')}</details>"
+            )
     if result.parameters:
         rows = "".join(
             f"<tr><td><code>{_e(name)}</code></td><td class='mono'>{_e(_number(value))}</td></tr>"
