@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_labelstudio_roundtrip import FIXTURE, label_studio  # noqa: F401  (the shared server)
+from test_labelstudio_roundtrip import FIXTURE, label_studio, push_fixture  # noqa: F401  (the shared server)
 
 from conftest import REPO
 from diplonews import cli
@@ -186,20 +186,6 @@ class Annotator:
         self.context.close()
 
 
-def _push(title: str, *extra: str) -> None:
-    args = [
-        "labelstudio",
-        "push",
-        "--project",
-        title,
-        "--from",
-        str(FIXTURE / "gold"),
-        "--raw-dir",
-        str(FIXTURE / "raw"),
-    ]
-    assert cli.main([*args, *extra]) == EXIT_OK
-
-
 def _task_id(server: ls.Server, title: str, article_id: str) -> tuple[int, int]:
     project = ls.find_project(server, title, None)
     assert project is not None
@@ -232,7 +218,7 @@ def test_an_annotation_session_in_the_browser_is_pulled_exactly(
     tmp_path: Path,
 ) -> None:
     title = "browser session"
-    _push(title, "--preannotate", "metadata")  # the article fields only: every span is the annotator's
+    push_fixture(title, "--preannotate", "metadata")  # the article fields only: every span is the annotator's
     project_id, task_id = _task_id(server, title, ARTICLE)
     annotator = Annotator(chromium, label_studio, SHOTS / "new_annotation")
     try:
@@ -299,7 +285,7 @@ def test_correcting_a_gold_preannotation_in_the_browser(
     tmp_path: Path,
 ) -> None:
     title = "browser correction"
-    _push(title)  # the gold as predictions: the annotator starts from it
+    push_fixture(title)  # the gold as predictions: the annotator starts from it
     project_id, task_id = _task_id(server, title, ARTICLE)
     annotator = Annotator(chromium, label_studio, SHOTS / "correct_gold")
     try:

@@ -189,6 +189,21 @@ def _submit(server: ls.Server, task_id: int, result: list[dict[str, Any]], user_
     server.client.annotations.create(id=task_id, result=result, completed_by=user_id, lead_time=1.0)
 
 
+def push_fixture(title: str, *extra: str) -> None:
+    """`diplonews labelstudio push` of the emoji fixture into project `title` (must succeed)."""
+    args = [
+        "labelstudio",
+        "push",
+        "--project",
+        title,
+        "--from",
+        str(FIXTURE / "gold"),
+        "--raw-dir",
+        str(FIXTURE / "raw"),
+    ]
+    assert cli.main([*args, *extra]) == EXIT_OK
+
+
 def test_server_answers_on_loopback_only(label_studio: dict[str, Any]) -> None:
     status = subprocess.run(
         ["bash", str(SCRIPT), "status", "--data-dir", str(label_studio["data_dir"])],
@@ -274,21 +289,7 @@ def test_emoji_fixture_two_annotators(
     raw = read_raw_articles(FIXTURE / "raw")
     gold = load_annotations(FIXTURE / "gold", raw, require_pins=True)
     title = "emoji fixture"
-    assert (
-        cli.main(
-            [
-                "labelstudio",
-                "push",
-                "--project",
-                title,
-                "--from",
-                str(FIXTURE / "gold"),
-                "--raw-dir",
-                str(FIXTURE / "raw"),
-            ]
-        )
-        == EXIT_OK
-    )
+    push_fixture(title)
     project_id = _project_id(server_env, title)
     client = server_env.client
     admin = client.users.whoami().id
@@ -374,17 +375,7 @@ def test_repush_keeps_annotations_and_refuses_a_changed_text(
     server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     title = "repush"
-    args = [
-        "labelstudio",
-        "push",
-        "--project",
-        title,
-        "--from",
-        str(FIXTURE / "gold"),
-        "--raw-dir",
-        str(FIXTURE / "raw"),
-    ]
-    assert cli.main(args) == EXIT_OK
+    push_fixture(title)
     project_id = _project_id(server_env, title)
     admin = server_env.client.users.whoami().id
     predictions = _predictions(server_env, project_id)
@@ -392,7 +383,7 @@ def test_repush_keeps_annotations_and_refuses_a_changed_text(
     edited = [item for item in result if item.get("id") != "901-m004"]
     _submit(server_env, task_id, edited, admin)
 
-    assert cli.main(args) == EXIT_OK  # again: predictions replaced, the annotation untouched
+    push_fixture(title)  # again: predictions replaced, the annotation untouched
     export = {task["data"]["article_id"]: task for task in ls.export_project(server_env, project_id)}
     assert len(export) == 2
     assert [a["result"] for a in export["901_00000000000000e2"]["annotations"]] == [edited]
@@ -422,23 +413,7 @@ def test_pull_refuses_a_shifted_region_and_writes_nothing(
     server_env: ls.Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     title = "shifted"
-    assert (
-        cli.main(
-            [
-                "labelstudio",
-                "push",
-                "--project",
-                title,
-                "--from",
-                str(FIXTURE / "gold"),
-                "--raw-dir",
-                str(FIXTURE / "raw"),
-                "--preannotate",
-                "metadata",
-            ]
-        )
-        == EXIT_OK
-    )
+    push_fixture(title, "--preannotate", "metadata")
     project_id = _project_id(server_env, title)
     admin = server_env.client.users.whoami().id
     raw = read_raw_articles(FIXTURE / "raw")
