@@ -46,6 +46,7 @@ from diplonews.contract import labels, schema
 from diplonews.io import dataset as arrow
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+CHUNK_ROWS = 5_000_000  # predictions generated per chunk
 _WORD = re.compile(r"\w+")
 
 
@@ -106,6 +107,8 @@ def build_dataset(folder: Path, copies: int) -> tuple[list[dict[str, Any]], dict
                 {**row, "discrepancy_id": f"{row['discrepancy_id']}-{copy}", "spans": spans}
             )
     for name, table in schema.DATASET_TABLES.items():
+        if name not in synthetic:
+            continue  # `tokens`: nothing validated here reads it
         path = folder / paths.DATA_FILE_TEMPLATE.format(config=name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(arrow.parquet_bytes(table, synthetic[name]))
@@ -119,7 +122,8 @@ def write_predictions(
     candidates: dict[str, list[tuple[int, int, str]]],
     file_format: str,
 ) -> int:
-    """`size` entity predictions over the synthetic articles, in article order; returns the articles used."""
+    """`size` entity predictions over the synthetic articles, in article order, written in chunks
+    (bounded memory, so 10^8 fits); returns the copies of the real articles used."""
     per_copy = [
         {"article_offset": offset, "start": start, "end": end, "label": label, "text": article["text"][start:end]}
         for offset, article in enumerate(articles)
@@ -127,19 +131,31 @@ def write_predictions(
     ]
     block = pl.DataFrame(per_copy)
     copies = -(-size // block.height)
-    frame = (
-        pl.concat([block.with_columns(pl.lit(copy).alias("copy")) for copy in range(copies)])
-        .head(size)
-        .with_columns((pl.col("copy") * len(articles) + pl.col("article_offset")).alias("index"))
-    )
-    ids = frame["index"].map_elements(_synthetic_id, return_dtype=pl.String)
-    frame = frame.with_columns(ids.alias("article_id")).select("article_id", "start", "end", "label", "text")
-    if file_format == "jsonl":
-        frame.write_ndjson(path)
-    elif file_format == "csv":
-        frame.write_csv(path)
-    else:
-        frame.write_parquet(path)
+    chunk_copies = max(1, CHUNK_ROWS // block.height)
+    writer: pq.ParquetWriter | None = None
+    written = 0
+    with open(path, "wb") as sink:
+        for first in range(0, copies, chunk_copies):
+            count = min(chunk_copies, copies - first)
+            frame = (
+                pl.concat([block.with_columns(pl.lit(copy).alias("copy")) for copy in range(first, first + count)])
+                .head(size - written)
+                .with_columns((pl.col("copy") * len(articles) + pl.col("article_offset")).alias("index"))
+            )
+            indexes = frame["index"].unique().to_list()
+            ids = pl.col("index").replace_strict(indexes, [_synthetic_id(i) for i in indexes], return_dtype=pl.String)
+            frame = frame.with_columns(ids.alias("article_id")).select("article_id", "start", "end", "label", "text")
+            written += frame.height
+            if file_format == "jsonl":
+                frame.write_ndjson(sink)
+            elif file_format == "csv":
+                frame.write_csv(sink, include_header=first == 0)
+            else:
+                table = frame.to_arrow()
+                writer = writer or pq.ParquetWriter(sink, table.schema)
+                writer.write_table(table, row_group_size=131_072)  # about what polars writes by default
+        if writer is not None:
+            writer.close()
     return copies
 
 
@@ -219,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.generate:
         work, copies, *sizes = args.generate
         dataset = Path(work) / "dataset"
-        if not (dataset / "done").exists():
+        done = dataset / "done"
+        if not done.exists() or int(done.read_text()) < int(copies):  # a kept workdir may hold a smaller one
             build_dataset(dataset, int(copies))
             (dataset / "done").write_text(copies)
         articles = _read_config("articles")

@@ -117,7 +117,7 @@ def suite(name: str, **overrides: Any) -> ExpectationSuite:
 def _texts(dataset: str | Path | None) -> dict[str, str]:
     from diplonews.io.dataset import read_dataset
 
-    articles = read_dataset(Path(dataset) if dataset is not None else paths.DATASET_DIR)["articles"]
+    articles = read_dataset(Path(dataset) if dataset is not None else paths.DATASET_DIR, ("articles",))["articles"]
     return dict(zip(articles.column("id").to_pylist(), articles.column("text").to_pylist(), strict=True))
 
 

@@ -47,6 +47,18 @@ def test_validate_against_own_articles_needs_no_gx(tmp_path):
     assert _imported(*argv, "--articles", str(tmp_path / "articles.jsonl"), "--report-dir", str(tmp_path / "r")) == []
 
 
-def test_validate_imports_gx_but_not_pyspark(tmp_path):
-    argv = ["validate", "--task", "entities", "--predictions", "tests/fixtures/predictions/entities.jsonl"]
-    assert _imported(*argv, "--report-dir", str(tmp_path / "r")) == ["great_expectations"]
+VALIDATE = ["validate", "--task", "entities", "--predictions", "tests/fixtures/predictions/entities.jsonl"]
+
+
+def test_validate_against_the_gold_with_default_gates_needs_no_gx(tmp_path):
+    """Streamed checks and the default gates (plain range checks) run on polars."""
+    assert _imported(*VALIDATE, "--report-dir", str(tmp_path / "r")) == []
+
+
+def test_data_docs_and_a_suite_beyond_range_checks_import_gx_but_not_pyspark(tmp_path):
+    assert _imported(*VALIDATE, "--data-docs", "--report-dir", str(tmp_path / "r")) == ["great_expectations"]
+    suite = json.loads((ROOT / "expectations" / "gates_entities.json").read_text("utf-8"))
+    suite["expectations"][0]["kwargs"]["mostly"] = 1.0  # GX semantics beyond the polars engine: GX runs it
+    (tmp_path / "suite.json").write_text(json.dumps(suite), "utf-8")
+    argv = [*VALIDATE, "--thresholds", str(tmp_path / "suite.json"), "--report-dir", str(tmp_path / "r2")]
+    assert _imported(*argv) == ["great_expectations"]

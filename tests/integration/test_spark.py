@@ -15,6 +15,7 @@ import pytest
 
 from diplonews import validation
 from diplonews.io import sources
+from diplonews.validation import streaming
 
 pytest.importorskip("pyspark")
 pytestmark = [
@@ -27,6 +28,7 @@ from test_streaming import _comparable, _random_rows, _write  # noqa: E402
 
 def test_spark_equals_local(tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "BATCH_ROWS", 100)
+    monkeypatch.setattr(streaming, "PARTITION_ROWS", 150)  # metrics scored in several Spark partitions
     rows = _random_rows("entities", 21, 600)
     (tmp_path / "parts").mkdir()
     _write(rows[:300], tmp_path / "parts" / "a.parquet")
@@ -36,6 +38,15 @@ def test_spark_equals_local(tmp_path, monkeypatch):
     assert local.exit_code == 1
     assert _comparable(spark) == _comparable(local)
     assert spark.outcome("span.no_duplicate").unexpected_count > 0
+    assert spark.metrics is not None and spark.metrics["n_predicted"] == spark.n_rows == 630  # 600 + 30 repeats
+
+    for task, seed in (("temporal", 23), ("discrepancies", 24)):  # TIMEX3 values, detection across articles
+        path = _write(_random_rows(task, seed, 400), tmp_path / f"{task}.parquet")
+        local = validation.validate_predictions(task, path)
+        spark = validation.validate_predictions(task, path, engine="spark")
+        assert _comparable(spark) == _comparable(local), task
+        assert spark.metrics is not None and spark.metrics["n_predicted"] == spark.n_rows, task
+        assert spark.metrics["partial_micro_recall"] > 0, task  # some random spans overlap the gold
 
     articles = pl.DataFrame({"id": ["a1"], "text": ["Blinken met Wang Yi."]})
     articles.write_ndjson(tmp_path / "articles.jsonl")

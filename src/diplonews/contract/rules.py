@@ -111,11 +111,18 @@ def check_span(article_id: str, text: str, start: object, end: object, surface: 
 # ---- vectorised (engines) -------------------------------------------------------------
 
 
-def articles_frame(texts: Mapping[str, str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"article_id": list(texts), "_article_text": list(texts.values())},
-        schema={"article_id": pl.String, "_article_text": pl.String},
-    ).with_columns(pl.col("_article_text").str.len_chars().cast(pl.Int64).alias("_article_n_chars"))
+def articles_frame(texts: Mapping[str, str] | pl.DataFrame) -> pl.DataFrame:
+    """article_id, _article_text, _article_n_chars: from id -> text, or a frame of `id` and `text` (kept in polars)."""
+    if isinstance(texts, pl.DataFrame):
+        frame = texts.select(
+            pl.col("id").cast(pl.String).alias("article_id"), pl.col("text").cast(pl.String).alias("_article_text")
+        )
+    else:
+        frame = pl.DataFrame(
+            {"article_id": list(texts), "_article_text": list(texts.values())},
+            schema={"article_id": pl.String, "_article_text": pl.String},
+        )
+    return frame.with_columns(pl.col("_article_text").str.len_chars().cast(pl.Int64).alias("_article_n_chars"))
 
 
 def span_slices(frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) -> pl.DataFrame:

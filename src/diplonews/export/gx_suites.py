@@ -522,7 +522,7 @@ def _suite(
 
 def dataset_article_ids(dataset_dir: Path | None = None) -> list[str]:
     """The ids of the dataset's articles: the default of the `article_ids` parameter."""
-    articles = read_dataset(dataset_dir or DATASET_DIR)["articles"]
+    articles = read_dataset(dataset_dir or DATASET_DIR, ("articles",))["articles"]
     return sorted(str(value) for value in articles.column("id").to_pylist())
 
 

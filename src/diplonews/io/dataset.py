@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +44,22 @@ def read_parquet_rows(data: bytes) -> list[dict[str, Any]]:
     return pq.read_table(io.BytesIO(data)).to_pylist()
 
 
-def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
-    """Every config's Parquet file cast to the contract's schema, or every reason one cannot be used.
+def read_dataset(
+    dataset_dir: Path,
+    configs: tuple[str, ...] = schema.CONFIG_NAMES,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, pa.Table]:
+    """Each config's Parquet file (all by default) cast to the contract's schema, or every reason one cannot be used.
 
     A dataset folder may come from anywhere (`--dataset`): a missing, corrupt or wrongly
     typed file is a problem naming the file and column, never an Arrow traceback.
+    `columns` (config -> column names) reads only those columns of a config (the scorer
+    needs a few of a large gold); every file's column names are still checked against
+    the contract.
     """
     problems = []
     tables = {}
-    for name in schema.CONFIG_NAMES:
+    for name in configs:
         path = dataset_dir / paths.DATA_FILE_TEMPLATE.format(config=name)
         file = display_path(path)
         if not path.is_file():
@@ -65,8 +72,11 @@ def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
                 )
             )
             continue
+        table = schema.DATASET_TABLES[name]
+        wanted = [c for c in table.column_names if columns is None or name not in columns or c in columns[name]]
         try:
-            arrow = pq.read_table(path)
+            names = pq.read_schema(path).names
+            arrow = pq.read_table(path, columns=[c for c in wanted if c in names])
         except (OSError, pa.ArrowException) as error:
             problems.append(
                 Problem(
@@ -77,13 +87,12 @@ def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
                 )
             )
             continue
-        table = schema.DATASET_TABLES[name]
-        missing = [column for column in table.column_names if column not in arrow.column_names]
+        missing = [column for column in table.column_names if column not in names]
         problems += [
             Problem("missing-field", "column missing", file=file, field=column, hint="rebuild with `diplonews build`")
             for column in missing
         ]
-        extra = [column for column in arrow.column_names if column not in table.column_names]
+        extra = [column for column in names if column not in table.column_names]
         problems += [
             Problem(
                 "unknown-field",
@@ -96,10 +105,12 @@ def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
         ]
         if missing or extra:
             continue
-        columns = []
+        cast = []
         for column in table.columns:
+            if column.name not in wanted:
+                continue
             try:
-                columns.append(arrow.column(column.name).cast(column.to_arrow().type))
+                cast.append(arrow.column(column.name).cast(column.to_arrow().type))
             except (pa.ArrowException, ValueError) as error:
                 found = arrow.schema.field(column.name).type
                 problems.append(
@@ -110,8 +121,8 @@ def read_dataset(dataset_dir: Path) -> dict[str, pa.Table]:
                         field=column.name,
                     )
                 )
-        if len(columns) == len(table.columns):
-            tables[name] = pa.table(columns, names=list(table.column_names))
+        if len(cast) == len(wanted):
+            tables[name] = pa.table(cast, names=wanted)
     if problems:
         raise DiplonewsError(problems)
     return tables

@@ -30,13 +30,13 @@ from diplonews.engines import derive
 from diplonews.engines import gx as gx_engine
 from diplonews.engines.outcome import Outcome
 from diplonews.engines.pandera_polars import validate_structure
-from diplonews.evaluate import Gold, evaluate
+from diplonews.evaluate import Gold, Scorer
 from diplonews.export.gx_suites import read_suite_document
 from diplonews.io.articles import read_articles
 from diplonews.io.predictions import PredictionFile, from_frame, from_records, read_predictions
 from diplonews.io.sources import Part, resolve
 from diplonews.io.token_predictions import is_token_level
-from diplonews.validation import regression
+from diplonews.validation import gating, regression
 from diplonews.validation import tokens as token_predictions
 from diplonews.validation.report import finish, preflight
 from diplonews.validation.result import ValidationResult
@@ -173,6 +173,7 @@ def validate_predictions(
     gate_suite = None
     previous = None
     token_level = None
+    scorer: Scorer | None = None
     try:
         if task not in schema.PREDICTION_TABLES:
             raise DiplonewsError(
@@ -188,18 +189,17 @@ def validate_predictions(
                 tolerance = regression.check_tolerance(tolerance)
                 previous = regression.read_baseline(baseline, task)
             gold = Gold.from_dataset(dataset_dir)
-            article_frame = rules.articles_frame(gold.texts)
+            article_frame = rules.articles_frame(gold.articles)
             article_ids = gold.article_ids
         else:
             result.notes.append(NO_GOLD_NOTE)
             user_articles = read_articles(articles)
-            article_frame = rules.articles_frame(
-                dict(zip(user_articles["id"].to_list(), user_articles["text"].to_list(), strict=True))
-            )
+            article_frame = rules.articles_frame(user_articles)
             article_ids = sorted(user_articles["id"].to_list())
             del user_articles
-        gx = runtime_engine() if gold is not None or not stream else None
-        if gold is not None:
+        polars_gates = gold is not None and stream and gating.runs_on_polars(task, gates, parameters)
+        gx = runtime_engine() if (gold is not None and not polars_gates) or not stream else None
+        if gold is not None and not polars_gates:
             assert gx is not None
             try:
                 gate_suite = gx.load_suite(gates)  # possibly a user's copy: refuse it before any work
@@ -218,17 +218,15 @@ def validate_predictions(
         if stream:
             assert isinstance(predictions, str | Path)
             parts = resolve(predictions)
+            scorer = Scorer(task, gold) if gold is not None else None
             if engine == "spark":
                 from diplonews.validation.spark import check_on_spark
 
                 streamed = check_on_spark(
-                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame,
-                    keep_metrics=gold is not None, master=master,
-                )  # fmt: skip
-            else:
-                streamed = check_stream(
-                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame, keep_metrics=gold is not None
+                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame, scorer=scorer, master=master
                 )
+            else:
+                streamed = check_stream(task, parts, document, {ARTICLE_IDS: article_ids}, article_frame, scorer=scorer)
             result.n_rows = streamed.n_rows
             if streamed.problems:
                 raise DiplonewsError(streamed.problems, total=streamed.problems_total)
@@ -260,11 +258,6 @@ def validate_predictions(
             lambda key: streamed.locations[key],
             lambda outcome, key: hints.get(key) if outcome.check == "span.text_matches" else None,
         )
-        predicted: Any = (
-            streamed.metric_frame.with_columns(pl.col("article_id").cast(pl.String))
-            if streamed.metric_frame is not None
-            else None
-        )
         suite_names: tuple[str, ...] = ()
     else:
         assert gx is not None
@@ -274,18 +267,26 @@ def validate_predictions(
         checked = gx_engine.outcomes(gx.run(integrity, frame, {ARTICLE_IDS: article_ids}, run_id), integrity)
         del frame
         locate_examples(checked, source.locate, _text_hint(source.frame, texts))
-        predicted = source.frame
+        scorer = Scorer(task, gold) if gold is not None else None
+        if scorer is not None:
+            scorer.add(source.frame)  # in memory: one partition
         suite_names = (integrity.name,)
 
     result.outcomes = checked
-    if gold is None or gate_suite is None:
+    if gold is None or scorer is None:
         return finish(result, report_dir, run_id, suite_names, data_docs=data_docs)
-    assert gx is not None and run_id is not None
-    metrics = evaluate(task, predicted, gold)
+    metrics = scorer.metrics()
     result.metrics, result.metrics_detail = metrics.table, metrics.detail
     if token_level is not None:
         result.metrics_detail["token_level"] = token_level
-    gated = gx_engine.outcomes(gx.run(gate_suite, derive.metrics_frame(metrics.table), parameters, run_id), gate_suite)
+    if gate_suite is None:  # the default gates, or a plain copy: no GX import for a comparison of numbers
+        gated = gating.outcomes_on_polars(gates, parameters, metrics.table)
+        gate_name = str(gates["name"])
+    else:
+        assert gx is not None and run_id is not None
+        frame = derive.metrics_frame(metrics.table)
+        gated = gx_engine.outcomes(gx.run(gate_suite, frame, parameters, run_id), gate_suite)
+        gate_name = gate_suite.name
     for outcome in gated:  # the observed value of a one-row table is the metric itself
         column = outcome.kwargs.get("column")
         outcome.observed = metrics.table.get(column) if isinstance(column, str) else None
@@ -296,7 +297,7 @@ def validate_predictions(
         result.outcomes += regression.compare(
             metrics.table, previous, directions, tolerance, source=display_path(baseline)
         )
-    return finish(result, report_dir, run_id, (*suite_names, gate_suite.name), data_docs=data_docs)
+    return finish(result, report_dir, run_id, (*suite_names, gate_name), data_docs=data_docs)
 
 
 NO_GOLD_NOTE = "integrity only: checked against your articles, with no gold, so no metrics and no quality gates"

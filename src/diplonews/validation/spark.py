@@ -6,8 +6,11 @@ a JSONL part) to `diplonews.validation.streaming.process_batch`, which runs pand
 derives the columns with `contract.rules` and evaluates the integrity suite's
 expectations; it emits the batch's partial result and its uniqueness keys, tagged with
 their hash partition. Stage 2 shuffles the keys by partition (rows with equal keys meet)
-and runs `polars_suite.duplicates` on each. The driver merges the partial results in
-batch order, exactly as the local loop does, so the outcomes are identical.
+and runs `polars_suite.duplicates` on each; against a gold, the metric columns are
+shuffled by article too and each partition is scored where it lands
+(`diplonews.evaluate.PartitionScorer`, the gold spans shipped with the task). The driver
+merges the partial results in batch order, exactly as the local loop does, and adds up
+the partial scores, so the outcomes and the metrics are identical.
 
 The executors read the prediction files themselves: on a cluster, the paths must be
 visible to every executor (a shared file system, or the same path on each node).
@@ -27,6 +30,7 @@ from diplonews.contract import schema
 from diplonews.contract.errors import DiplonewsError
 from diplonews.engines import polars_suite as suite_engine
 from diplonews.engines import spark as spark_engine
+from diplonews.evaluate import Scorer
 from diplonews.io import sources
 from diplonews.validation import streaming
 
@@ -50,7 +54,7 @@ def check_on_spark(
     parameters: dict[str, Any],
     articles: pl.DataFrame,
     *,
-    keep_metrics: bool = False,
+    scorer: Scorer | None = None,
     master: str | None = None,
 ) -> streaming.StreamResult:
     table = schema.PREDICTION_TABLES[task]
@@ -60,6 +64,8 @@ def check_on_spark(
     n_partitions = streaming.n_partitions(parts)
     unique = suite_engine.SuiteRun(document, parameters).unique_checks()
     articles_ipc = _ipc(articles)
+    keep_metrics = scorer is not None
+    score_partition = scorer.partition_scorer if scorer is not None else None  # the gold spans travel with it
 
     def stage_one(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         article_frame = _frame(articles_ipc)
@@ -85,16 +91,12 @@ def check_on_spark(
                     for (partition,), group in tagged.partition_by("_partition", as_dict=True).items():
                         rows.append(("keys", number, check, int(partition), _ipc(group.drop("_partition"))))
                 metric = out.metric_columns
+                if metric is not None and metric.height and not out.problems_total:
+                    tagged = metric.with_columns(suite_engine.partition_of(metric, ["article_id"], n_partitions))
+                    for (partition,), group in tagged.partition_by("_partition", as_dict=True).items():
+                        rows.append(("metric", number, -1, int(partition), _ipc(group.drop("_partition"))))
                 out.keys, out.metric_columns = {}, None
-                rows.append(
-                    (
-                        "batch",
-                        number,
-                        -1,
-                        number % n_partitions,
-                        pickle.dumps((out, None if metric is None else _ipc(metric))),
-                    )
-                )
+                rows.append(("batch", number, -1, number % n_partitions, pickle.dumps(out)))
                 kinds, numbers, checks, partitions, payloads = zip(*rows, strict=True)
                 yield pa.RecordBatch.from_pydict(
                     {
@@ -112,13 +114,21 @@ def check_on_spark(
 
     def stage_two(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         keys: dict[int, list[pl.DataFrame]] = {}
+        metric: list[pl.DataFrame] = []
         passed: list[dict[str, Any]] = []
         for record_batch in batches:
             for row in record_batch.to_pylist():
                 if row["kind"] == "keys":
                     keys.setdefault(row["check"], []).append(_frame(row["payload"]))
+                elif row["kind"] == "metric":
+                    metric.append(_frame(row["payload"]))
                 else:
                     passed.append(row)
+        if metric and score_partition is not None:  # every prediction of these articles is here: score them
+            partial = score_partition(pl.concat(metric, how="vertical_relaxed"))
+            passed.append(
+                {"kind": "scores", "batch": -1, "check": -1, "partition": -1, "payload": pickle.dumps(partial)}
+            )
         for check, frames in keys.items():
             found = suite_engine.duplicates(pl.concat(frames, how="vertical_relaxed"), unique[check])
             passed.append(
@@ -144,12 +154,11 @@ def check_on_spark(
     accumulator = streaming.Accumulator(document, parameters, 1)
     outputs = sorted((row["batch"], row["payload"]) for row in collected if row["kind"] == "batch")
     for _, payload in outputs:
-        out, metric = pickle.loads(payload)
-        if metric is not None:
-            out.metric_columns = _frame(metric)
-        accumulator.add(out)
+        accumulator.add(pickle.loads(payload))
     if accumulator.usable:
         for row in collected:
             if row["kind"] == "dups":
                 accumulator.add_duplicates(row["check"], *pickle.loads(row["payload"]))
+            elif row["kind"] == "scores" and scorer is not None:
+                scorer.add_partial(pickle.loads(row["payload"]))
     return accumulator.finish(parts)

@@ -31,10 +31,11 @@ from diplonews.engines import derive
 from diplonews.engines import polars_suite as suite_engine
 from diplonews.engines.outcome import Outcome
 from diplonews.engines.pandera_polars import validate_structure
+from diplonews.evaluate import Scorer
 from diplonews.io import sources
 
-SPILL_ROWS = 2_000_000  # buffered uniqueness keys beyond this go to disk
-PARTITION_ROWS = 500_000  # uniqueness keys per hash partition, checked one partition at a time
+SPILL_ROWS = 250_000  # buffered rows (uniqueness keys; metric columns) beyond this go to disk
+PARTITION_ROWS = 250_000  # uniqueness keys per hash partition, checked one partition at a time
 BYTES_PER_TEXT_ROW = 60  # a JSONL or CSV row is rarely shorter
 _MORE = re.compile(r"^\.\.\. and ([\d,]+) more rows")
 
@@ -92,7 +93,17 @@ def process_batch(
         return out
     frame = derive.derive_predictions_polars(task, batch.frame, articles).with_columns(batch.keys())
     out.keys = out.run.update(frame)
-    positions = {key: row for row, key in enumerate(frame[suite_engine.ROW_KEY].to_list())} if frame.height else {}
+    wanted = [key for tally in out.run.tallies for key, _ in tally.examples]
+    located = (
+        frame.select(suite_engine.ROW_KEY).with_row_index("_row").filter(pl.col(suite_engine.ROW_KEY).is_in(wanted))
+        if wanted
+        else None
+    )
+    positions = (
+        dict(zip(located[suite_engine.ROW_KEY].to_list(), located["_row"].to_list(), strict=True))
+        if located is not None
+        else {}
+    )
     for index, tally in enumerate(out.run.tallies):
         check = (out.run.expectations[index].get("meta") or {}).get("check")
         for key, _ in tally.examples:
@@ -104,7 +115,7 @@ def process_batch(
                     out.hints[key] = hint
     if keep_metrics:
         columns = [c for c in metric_columns(task) if c in batch.frame.columns]
-        out.metric_columns = batch.frame.select(columns).with_columns(pl.col("article_id").cast(pl.Categorical))
+        out.metric_columns = batch.frame.select(columns).with_columns(pl.col("article_id").cast(pl.String))
     return out
 
 
@@ -185,13 +196,20 @@ class StreamResult:
     problems_total: int
     locations: dict[int, dict[str, Any]]
     hints: dict[int, str]
-    metric_frame: pl.DataFrame | None
 
 
 class Accumulator:
-    """Merges `BatchOutput`s (from the local loop or from Spark tasks) into one result."""
+    """Merges `BatchOutput`s (from the local loop or from Spark tasks) into one result.
 
-    def __init__(self, document: dict[str, Any], parameters: dict[str, Any], n_partitions: int) -> None:
+    With a `scorer`, the metric columns of each batch are routed to hash partitions by
+    article (in memory, spilled to disk like the uniqueness keys) and scored one
+    partition at a time at the end: every prediction of an article meets in one partition,
+    which is all the metrics need (`diplonews.evaluate.scores`).
+    """
+
+    def __init__(
+        self, document: dict[str, Any], parameters: dict[str, Any], n_partitions: int, scorer: Scorer | None = None
+    ) -> None:
         self.run = suite_engine.SuiteRun(document, parameters)
         self.n_rows = 0
         self.problems = ProblemCollector()
@@ -199,7 +217,8 @@ class Accumulator:
         self.locations: dict[int, dict[str, Any]] = {}
         self.hints: dict[int, str] = {}
         self.keys = KeyPartitions(n_partitions)
-        self.metric_frames: list[pl.DataFrame] = []
+        self.scorer = scorer
+        self.metric_rows = KeyPartitions(n_partitions)
 
     @property
     def usable(self) -> bool:
@@ -222,8 +241,8 @@ class Accumulator:
         unique = self.run.unique_checks()
         for index, keys in out.keys.items():
             self.keys.add(index, unique[index], keys)
-        if out.metric_columns is not None:
-            self.metric_frames.append(out.metric_columns)
+        if out.metric_columns is not None and self.scorer is not None and self.usable:
+            self.metric_rows.add(0, ["article_id"], out.metric_columns)
 
     def add_duplicates(self, index: int, count: int, examples: list[tuple[int, Any]]) -> None:
         self.run.add_duplicates(index, count, examples)
@@ -241,11 +260,14 @@ class Accumulator:
                 for partition in self.keys.partitions(index):
                     self.run.add_duplicates(index, *suite_engine.duplicates(partition, columns))
         self.keys.close()
+        if self.usable and self.scorer is not None:
+            for partition in self.metric_rows.partitions(0):
+                self.scorer.add(partition)
+        self.metric_rows.close()
         by_index = {part.index: part for part in parts}
         for key in self.run.example_keys() - set(self.locations):
             part, position = sources.split_key(key)
             self.locations[key] = by_index[part].locate(position)
-        metric = pl.concat(self.metric_frames, how="diagonal_relaxed") if self.metric_frames else None
         return StreamResult(
             self.run.outcomes() if self.usable else [],
             self.n_rows,
@@ -253,7 +275,6 @@ class Accumulator:
             self.problems.total,
             self.locations,
             self.hints,
-            metric,
         )
 
 
@@ -281,11 +302,11 @@ def check_stream(
     parameters: dict[str, Any],
     articles: pl.DataFrame,
     *,
-    keep_metrics: bool = False,
+    scorer: Scorer | None = None,
 ) -> StreamResult:
-    """Every batch of every part, one after the other, in bounded memory."""
+    """Every batch of every part, one after the other, in bounded memory; with a `scorer`, the metrics too."""
     table = schema.PREDICTION_TABLES[task]
-    accumulator = Accumulator(document, parameters, n_partitions(parts))
+    accumulator = Accumulator(document, parameters, n_partitions(parts), scorer)
     for part in parts:
         try:
             for task_ in sources.plan(part, table):
@@ -295,7 +316,7 @@ def check_stream(
                 accumulator.add(
                     process_batch(
                         task, batch, document, parameters, articles,
-                        checks=accumulator.usable, keep_metrics=keep_metrics,
+                        checks=accumulator.usable, keep_metrics=scorer is not None,
                     )
                 )  # fmt: skip
         except DiplonewsError as error:
