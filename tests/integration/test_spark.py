@@ -15,6 +15,7 @@ import pytest
 
 from diplonews import validation
 from diplonews.io import sources
+from diplonews.validation import spark as spark_validation
 from diplonews.validation import streaming
 
 pytest.importorskip("pyspark")
@@ -58,6 +59,29 @@ def test_spark_equals_local(tmp_path, monkeypatch):
     spark = validation.validate_predictions("entities", preds, articles=tmp_path / "articles.jsonl", engine="spark")
     assert _comparable(spark) == _comparable(local)
     assert spark.outcome("span.text_matches").examples[0].line == 1
+
+
+def test_workers_read_large_articles_from_their_source(tmp_path, monkeypatch):
+    """Beyond SHIP_BYTES the article frame is not shipped in tasks: each worker reads the dataset or the articles."""
+    monkeypatch.setattr(spark_validation, "SHIP_BYTES", 0)
+    path = _write(_random_rows("entities", 25, 300), tmp_path / "p.parquet")
+    local = validation.validate_predictions("entities", path)
+    spark = validation.validate_predictions("entities", path, engine="spark")
+    assert _comparable(spark) == _comparable(local)
+    assert spark.metrics is not None and spark.outcome("span.text_matches").unexpected_count > 0
+
+    pl.DataFrame({"id": ["a1", "a2"], "text": ["Blinken met Wang Yi.", "Qin Gang"]}).write_parquet(
+        tmp_path / "articles.parquet"
+    )
+    preds = _write(
+        [{"article_id": "a2", "start": 0, "end": 8, "label": "PERSON", "text": "Qin Gang"},
+         {"article_id": "a1", "start": 12, "end": 19, "label": "PERSON", "text": "Wang Y"}],
+        tmp_path / "q.jsonl",
+    )  # fmt: skip
+    local = validation.validate_predictions("entities", preds, articles=tmp_path / "articles.parquet")
+    spark = validation.validate_predictions("entities", preds, articles=tmp_path / "articles.parquet", engine="spark")
+    assert _comparable(spark) == _comparable(local)
+    assert [e.line for e in spark.outcome("span.text_matches").examples] == [2]
 
 
 def test_cli_spark_engine(tmp_path):

@@ -135,6 +135,8 @@ def span_slices(frame: pl.DataFrame, texts: Mapping[str, str] | pl.DataFrame) ->
     keys = frame.select(
         pl.col("article_id").cast(pl.String), pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64)
     )
+    if articles.height > 1000:  # a large corpus: join only the articles this frame names (a hash of a few ids)
+        articles = articles.filter(pl.col("article_id").is_in(keys["article_id"].unique().implode()))
     joined = keys.join(articles, on="article_id", how="left", maintain_order="left")
     inside = (pl.col("start") >= 0) & (pl.col("start") < pl.col("end")) & (pl.col("end") <= pl.col("_article_n_chars"))
     return joined.select(

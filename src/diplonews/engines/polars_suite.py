@@ -271,11 +271,30 @@ def _condition(frame: pl.DataFrame, condition: str | None) -> pl.DataFrame:
     return frame.filter(pl.col(match.group(1)).cast(pl.String) == match.group(2))
 
 
+_VALUE_SETS: dict[int, tuple[list[Any], frozenset[Any]]] = {}  # id(value list) -> (the list, its values as a set)
+
+
+def _value_set(values: list[Any] | None) -> frozenset[Any]:
+    """An in-set expectation's values as a set, built once per list (the article ids of a corpus may be millions)."""
+    if values is None:
+        return frozenset()
+    held = _VALUE_SETS.get(id(values))
+    if held is None or held[0] is not values:
+        if len(_VALUE_SETS) > 8:
+            _VALUE_SETS.clear()
+        held = _VALUE_SETS[id(values)] = (values, frozenset(values))
+    return held[1]
+
+
 def _column_unexpected(kind: str, present: pl.DataFrame, column: str, kwargs: Mapping[str, Any]) -> pl.Series:
     series = present[column]
     if kind == "expect_column_values_to_be_in_set":
-        allowed = list(kwargs["value_set"] or [])
-        return ~series.is_in(pl.Series(allowed, dtype=series.dtype) if allowed else pl.Series([], dtype=series.dtype))
+        # Each distinct value looked up once in a set built once: a batch costs its own size, not the corpus'.
+        allowed = _value_set(kwargs["value_set"])
+        unique = series.unique()
+        known = pl.Series("_ok", [value in allowed for value in unique.to_list()], dtype=pl.Boolean)
+        verdict = pl.DataFrame({column: unique, "_ok": known})
+        return ~present.select(column).join(verdict, on=column, how="left", maintain_order="left")["_ok"]
     if kind == "expect_column_values_to_be_between":
         ok = pl.repeat(True, series.len(), eager=True)
         low, high = kwargs.get("min_value"), kwargs.get("max_value")

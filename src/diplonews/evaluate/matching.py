@@ -153,16 +153,18 @@ SCORE_COLUMNS: tuple[str, ...] = ("strict", "exact", "partial", "ent_type", "par
 
 def pair_scores(left: Encoded, right: Encoded, n_labels: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Each span's score on each side, under the four schemes, plus its `partial` score within its label."""
-    exact = exact_hits(left, right, with_label=False)
-    strict = exact_hits(left, right, with_label=True)
-    return tuple(  # type: ignore[return-value]
-        _scores(
-            exact[i],
-            strict[i],
+    exact_left, exact_right = exact_hits(left, right, with_label=False)
+    strict_left, strict_right = exact_hits(left, right, with_label=True)
+
+    def overlaps(side: Encoded, other: Encoded) -> tuple[np.ndarray, np.ndarray]:
+        return (
             overlap_hits(side, other, with_label=False, n_labels=n_labels),
             overlap_hits(side, other, with_label=True, n_labels=n_labels),
         )
-        for i, (side, other) in enumerate(((left, right), (right, left)))
+
+    return (
+        _scores(exact_left, strict_left, *overlaps(left, right)),
+        _scores(exact_right, strict_right, *overlaps(right, left)),
     )
 
 

@@ -144,6 +144,7 @@ class Task:
     start: int = 0
     stop: int = 0
     first_line: int = 1  # JSONL: the line number the byte range starts on
+    first_row: int = 0  # Parquet: the row the first row group starts on
 
 
 def plan(part: Part, table: schema.Table) -> list[Task]:
@@ -158,12 +159,12 @@ def plan(part: Part, table: schema.Table) -> list[Task]:
             raise DiplonewsError(
                 Problem("unreadable-parquet", f"not a readable Parquet file: {error}", file=part.name)
             ) from None
-        tasks, start, rows = [], 0, 0
+        tasks, start, rows, first_row = [], 0, 0, 0
         for group in range(metadata.num_row_groups):
             rows += metadata.row_group(group).num_rows
             if rows >= BATCH_ROWS or group == metadata.num_row_groups - 1:
-                tasks.append(Task(part, "row_groups", start, group + 1))
-                start, rows = group + 1, 0
+                tasks.append(Task(part, "row_groups", start, group + 1, first_row=first_row))
+                start, first_row, rows = group + 1, first_row + rows, 0
         return tasks or [Task(part, "whole")]
     if part.format == "jsonl":
         tasks = []
@@ -191,13 +192,12 @@ def read_planned(task: Task, table: schema.Table) -> Batch:
     if task.kind == "row_groups":
         try:
             arrow = pq.ParquetFile(part.path).read_row_groups(list(range(task.start, task.stop)))
-            offset = sum(pq.ParquetFile(part.path).metadata.row_group(g).num_rows for g in range(task.start))
         except (pa.ArrowInvalid, OSError) as error:
             raise DiplonewsError(
                 Problem("unreadable-parquet", f"not a readable Parquet file: {error}", file=part.name)
             ) from None
         frame = readers._frame_from_arrow(arrow, table, part.name)
-        return Batch(part, frame, np.arange(offset, offset + frame.height, dtype=np.int64))
+        return Batch(part, frame, np.arange(task.first_row, task.first_row + frame.height, dtype=np.int64))
     if task.kind == "bytes":
         with part.path.open("rb") as handle:
             handle.seek(task.start)

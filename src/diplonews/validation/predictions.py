@@ -220,11 +220,17 @@ def validate_predictions(
             parts = resolve(predictions)
             scorer = Scorer(task, gold) if gold is not None else None
             if engine == "spark":
-                from diplonews.validation.spark import check_on_spark
+                from diplonews.validation.spark import ArticleSource, check_on_spark
 
-                streamed = check_on_spark(
-                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame, scorer=scorer, master=master
+                article_source = (
+                    ArticleSource.of("dataset", dataset_dir)
+                    if articles is None
+                    else ArticleSource.of("articles", articles)
                 )
+                streamed = check_on_spark(
+                    task, parts, document, {ARTICLE_IDS: article_ids}, article_frame,
+                    source=article_source, scorer=scorer, master=master,
+                )  # fmt: skip
             else:
                 streamed = check_stream(task, parts, document, {ARTICLE_IDS: article_ids}, article_frame, scorer=scorer)
             result.n_rows = streamed.n_rows

@@ -18,23 +18,69 @@ visible to every executor (a shared file system, or the same path on each node).
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import io
 import pickle
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
-from diplonews.contract import schema
+from diplonews.contract import rules, schema
 from diplonews.contract.errors import DiplonewsError
 from diplonews.engines import polars_suite as suite_engine
 from diplonews.engines import spark as spark_engine
 from diplonews.evaluate import Scorer
 from diplonews.io import sources
+from diplonews.io.articles import read_articles
+from diplonews.io.dataset import read_dataset
 from diplonews.validation import streaming
 
 _OUT = "kind string, batch long, check long, partition long, payload binary"
+SHIP_BYTES = 32 << 20  # a larger article frame is read by each worker from its source, not shipped in tasks
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """Where a worker reads the articles: a dataset folder, or a file/folder/glob of the user's own.
+
+    `stamp` (sizes and modification times) tells a worker's cached copy from a changed file.
+    """
+
+    kind: str  # "dataset" or "articles"
+    path: str
+    stamp: str
+
+    @classmethod
+    def of(cls, kind: str, path: str | Path) -> ArticleSource:
+        spec = str(Path(path).resolve()) if kind == "dataset" else str(path)
+        files = sorted(Path(spec).rglob("*")) if Path(spec).is_dir() else [Path(p) for p in sorted(glob.glob(spec))]
+        stamp = ";".join(f"{f}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files if f.is_file())
+        return cls(kind, spec, hashlib.sha256(stamp.encode()).hexdigest())
+
+    def read(self) -> pl.DataFrame:
+        if self.kind == "dataset":
+            table = read_dataset(Path(self.path), ("articles",), columns={"articles": ("id", "text")})["articles"]
+            frame = pl.DataFrame(table)
+        else:
+            frame = read_articles(self.path)
+        return rules.articles_frame(frame)
+
+
+_WORKER_ARTICLES: dict[ArticleSource, pl.DataFrame] = {}
+
+
+def _worker_articles(source: ArticleSource | None) -> pl.DataFrame:
+    """The article frame, read once per Python worker (Spark reuses its workers across tasks)."""
+    assert source is not None
+    if source not in _WORKER_ARTICLES:
+        _WORKER_ARTICLES.clear()
+        _WORKER_ARTICLES[source] = source.read()
+    return _WORKER_ARTICLES[source]
 
 
 def _ipc(frame: pl.DataFrame) -> bytes:
@@ -54,21 +100,29 @@ def check_on_spark(
     parameters: dict[str, Any],
     articles: pl.DataFrame,
     *,
+    source: ArticleSource | None = None,
     scorer: Scorer | None = None,
     master: str | None = None,
 ) -> streaming.StreamResult:
+    """The streaming checks (and, with a `scorer`, the metrics) as Spark tasks.
+
+    The article frame travels inside each task up to `SHIP_BYTES`; beyond that, given its
+    `source`, each Python worker reads the articles itself, once, from a path it can see.
+    """
     table = schema.PREDICTION_TABLES[task]
     planned: list[sources.Task] = []
     for part in parts:
         planned += sources.plan(part, table)
     n_partitions = streaming.n_partitions(parts)
     unique = suite_engine.SuiteRun(document, parameters).unique_checks()
-    articles_ipc = _ipc(articles)
+    if source is not None and articles.estimated_size() <= SHIP_BYTES:
+        source = None
+    articles_ipc = _ipc(articles) if source is None else None
     keep_metrics = scorer is not None
     score_partition = scorer.partition_scorer if scorer is not None else None  # the gold spans travel with it
 
     def stage_one(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        article_frame = _frame(articles_ipc)
+        article_frame = _frame(articles_ipc) if articles_ipc is not None else _worker_articles(source)
         for record_batch in batches:
             for number, payload in zip(
                 record_batch.column("batch").to_pylist(), record_batch.column("payload").to_pylist(), strict=True
