@@ -134,3 +134,18 @@ def test_disagreements_list_every_differing_item(tmp_path: Path) -> None:
 def test_agreement_needs_two_annotators() -> None:
     with pytest.raises(DiplonewsError, match="two or more annotators"):
         agreement({"a": A})
+
+
+def test_overlap_matching_never_finds_fewer_pairs_than_exact_matching() -> None:
+    """Two items on one span (two discrepancies citing the same sentence) each take their own partner."""
+    from diplonews.agreement import Item, match
+
+    def item(start: int, end: int, kind: str) -> Item:
+        return Item(("x", start, end), {"type": kind}, {})
+
+    side_a = [item(0, 10, "quote_variant"), item(0, 10, "name_error"), item(20, 30, "name_error")]
+    side_b = [item(0, 10, "name_error"), item(0, 10, "quote_variant"), item(22, 30, "name_error")]
+    exact, overlap = match(side_a, side_b, exact=True), match(side_a, side_b, exact=False)
+    assert len(exact) == 2 and len(overlap) == 3
+    assert {id(b) for _, b in overlap} == {id(b) for b in side_b}  # each partner used once
+    assert all(a.attributes == b.attributes for a, b in exact)  # on a shared span, the agreeing partner

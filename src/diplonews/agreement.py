@@ -40,27 +40,47 @@ def _f1(matched: int, n_a: int, n_b: int) -> float:
     return 2 * matched / (n_a + n_b) if n_a + n_b else 1.0
 
 
+def _same_attributes(a: Item, b: Item) -> int:
+    return sum(a.attributes.get(key) == value for key, value in b.attributes.items())
+
+
 def match(items_a: list[Item], items_b: list[Item], *, exact: bool) -> list[tuple[Item, Item]]:
-    """One-to-one matching: exact offsets, or greedy by largest overlap."""
+    """One-to-one matching of items (an item is used once, even where two share a span).
+
+    Exact: equal offsets (among items sharing a span, by most equal attributes). Overlap: the exact pairs first, then the rest
+    greedily by largest overlap; so an overlap match never finds fewer pairs than an
+    exact one (two discrepancies sharing one span used to take one partner between them).
+    """
+    by_span: dict[Span, list[int]] = {}
+    for index, item in enumerate(items_b):
+        by_span.setdefault(item.span, []).append(index)
+    pairs: list[tuple[Item, Item]] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for index, item in enumerate(items_a):
+        free = [j for j in by_span.get(item.span, []) if j not in used_b]
+        if free:  # of several items on this span, the partner agreeing on most attributes (then the first)
+            best = max(free, key=lambda j: (_same_attributes(item, items_b[j]), -j))
+            used_a.add(index)
+            used_b.add(best)
+            pairs.append((item, items_b[best]))
     if exact:
-        by_span = {item.span: item for item in items_b}
-        return [(item, by_span[item.span]) for item in items_a if item.span in by_span]
+        return pairs
     candidates = []
-    for a in items_a:
-        for b in items_b:
-            if _overlaps(a.span, b.span):
-                overlap = min(a.span[2], b.span[2]) - max(a.span[1], b.span[1])
-                candidates.append((-overlap, a.span, b.span, a, b))
-    candidates.sort(key=lambda c: c[:3])
-    used_a: set[Span] = set()
-    used_b: set[Span] = set()
-    pairs = []
-    for _, span_a, span_b, a, b in candidates:
-        if span_a in used_a or span_b in used_b:
+    for i, a in enumerate(items_a):
+        if i in used_a:
             continue
-        used_a.add(span_a)
-        used_b.add(span_b)
-        pairs.append((a, b))
+        for j, b in enumerate(items_b):
+            if j not in used_b and _overlaps(a.span, b.span):
+                overlap = min(a.span[2], b.span[2]) - max(a.span[1], b.span[1])
+                candidates.append((-overlap, a.span, b.span, i, j))
+    candidates.sort()
+    for _, _, _, i, j in candidates:
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        pairs.append((items_a[i], items_b[j]))
     return pairs
 
 
