@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         work, copies, kind, *sizes = args.generate
         dataset = Path(work) / "dataset"
         done = dataset / "done"
-        held = done.read_text().split() if done.exists() else ["0", "articles"]
+        held = [*done.read_text().split(), "gold"][:2] if done.exists() else ["0", "articles"]  # older marks: gold
         if int(held[0]) < int(copies) or (kind == "gold" and held[1] != "gold"):  # a kept workdir may hold less
             build_dataset(dataset, int(copies), gold=kind == "gold")
             done.write_text(f"{copies} {kind}")
