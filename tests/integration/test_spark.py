@@ -84,6 +84,25 @@ def test_workers_read_large_articles_from_their_source(tmp_path, monkeypatch):
     assert [e.line for e in spark.outcome("span.text_matches").examples] == [2]
 
 
+def test_articles_a_worker_cannot_read_are_an_unusable_input_not_a_crash(tmp_path, monkeypatch):
+    """On a cluster the corpus path may not exist on an executor: exit 2 naming the file, nothing half-written."""
+    monkeypatch.setattr(spark_validation, "SHIP_BYTES", 0)
+    missing = tmp_path / "only-on-the-driver.parquet"
+    monkeypatch.setattr(
+        spark_validation.ArticleSource, "of", classmethod(lambda cls, kind, path: cls("articles", str(missing), "x"))
+    )
+    pl.DataFrame({"id": ["a1"], "text": ["Blinken"]}).write_parquet(tmp_path / "articles.parquet")
+    preds = _write(
+        [{"article_id": "a1", "start": 0, "end": 7, "label": "PERSON", "text": "Blinken"}], tmp_path / "p.jsonl"
+    )
+    result = validation.validate_predictions(
+        "entities", preds, articles=tmp_path / "articles.parquet", engine="spark", report_dir=tmp_path / "r"
+    )
+    assert result.exit_code == 2 and not result.outcomes
+    assert [(p.code, p.file) for p in result.problems] == [("unreadable-parquet", str(missing))]
+    assert (tmp_path / "r" / "predictions_entities" / "result.json").is_file()  # the verdict, written whole
+
+
 def test_cli_spark_engine(tmp_path):
     preds = _write(_random_rows("temporal", 22, 100), tmp_path / "p.parquet")
     run = subprocess.run(

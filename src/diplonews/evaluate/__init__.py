@@ -170,7 +170,6 @@ class Scorer:
     def __post_init__(self) -> None:
         spans = with_gold_rows(self.gold.spans(self.task)) if self.task != "cleaning" else None
         self.partition_scorer = PartitionScorer(self.task, spans)
-        self.gold_spans = spans
 
     def add(self, predictions: pl.DataFrame) -> None:
         self.add_partial(self.partition_scorer(predictions))
@@ -193,9 +192,10 @@ class Scorer:
             texts = dict(zip(frame["article_id"].to_list(), frame["text"].to_list(), strict=True))
             detail = cleaning_scores(texts, self.gold)
             return Metrics(task, {name: detail[name] for name in metric_names(task)}, detail)
-        assert self.gold_spans is not None
+        spans = self.partition_scorer.gold_spans
+        assert spans is not None
         names = label_set(task)
-        scored = gold_scores(self.gold_spans, self.gold_rows)
+        scored = gold_scores(spans, self.gold_rows)
         deduplicated = scored.filter(is_first_of_key(scored)) if task == "discrepancies" else scored
         detail = span_metrics(self.sums, deduplicated, names)
         table: dict[str, float | int | None] = {"n_predicted": detail["n_predicted"], "n_gold": detail["n_gold"]}

@@ -41,6 +41,7 @@ from diplonews.io.dataset import read_dataset
 from diplonews.validation import streaming
 
 _OUT = "kind string, batch long, check long, partition long, payload binary"
+Row = tuple[str, int, int, int, bytes]  # kind, batch, check, partition, payload
 SHIP_BYTES = 32 << 20  # a larger article frame is read by each worker from its source, not shipped in tasks
 
 
@@ -121,14 +122,28 @@ def check_on_spark(
     keep_metrics = scorer is not None
     score_partition = scorer.partition_scorer if scorer is not None else None  # the gold spans travel with it
 
+    def routed(kind: str, number: int, check: int, frame: pl.DataFrame, columns: list[str]) -> list[Row]:
+        """One row per hash partition of `frame`'s key columns, for the shuffle to stage two."""
+        tagged = frame.with_columns(suite_engine.partition_of(frame, columns, n_partitions))
+        return [
+            (kind, number, check, int(partition), _ipc(group.drop("_partition")))
+            for (partition,), group in tagged.partition_by("_partition", as_dict=True).items()
+        ]
+
     def stage_one(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        article_frame = _frame(articles_ipc) if articles_ipc is not None else _worker_articles(source)
+        unreadable: DiplonewsError | None = None
+        try:
+            article_frame = _frame(articles_ipc) if articles_ipc is not None else _worker_articles(source)
+        except DiplonewsError as error:  # e.g. the articles' path is not visible on this executor
+            article_frame, unreadable = pl.DataFrame(), error
         for record_batch in batches:
             for number, payload in zip(
                 record_batch.column("batch").to_pylist(), record_batch.column("payload").to_pylist(), strict=True
             ):
                 described: sources.Task = pickle.loads(payload)
                 try:
+                    if unreadable is not None:
+                        raise unreadable
                     batch = sources.read_planned(described, table)
                     out = streaming.process_batch(
                         task, batch, document, parameters, article_frame, keep_metrics=keep_metrics
@@ -137,18 +152,13 @@ def check_on_spark(
                     out = streaming.BatchOutput(
                         suite_engine.SuiteRun(document, parameters), 0, error.problems, error.total
                     )
-                rows: list[tuple[str, int, int, int, bytes]] = []
+                rows: list[Row] = []
                 for check, keys in out.keys.items():
-                    if keys.height == 0:
-                        continue
-                    tagged = keys.with_columns(suite_engine.partition_of(keys, unique[check], n_partitions))
-                    for (partition,), group in tagged.partition_by("_partition", as_dict=True).items():
-                        rows.append(("keys", number, check, int(partition), _ipc(group.drop("_partition"))))
+                    if keys.height:
+                        rows += routed("keys", number, check, keys, unique[check])
                 metric = out.metric_columns
                 if metric is not None and metric.height and not out.problems_total:
-                    tagged = metric.with_columns(suite_engine.partition_of(metric, ["article_id"], n_partitions))
-                    for (partition,), group in tagged.partition_by("_partition", as_dict=True).items():
-                        rows.append(("metric", number, -1, int(partition), _ipc(group.drop("_partition"))))
+                    rows += routed("metric", number, -1, metric, ["article_id"])  # every prediction of an article meets
                 out.keys, out.metric_columns = {}, None
                 # The driver has the suite and its parameters (the article ids may be megabytes): send the tallies.
                 out.run.document, out.run.parameters = {}, {}
