@@ -279,7 +279,7 @@ def validate_predictions(
         suite_names = (integrity.name,)
 
     result.outcomes = checked
-    if gold is None or scorer is None:
+    if scorer is None:  # no gold: integrity only
         return finish(result, report_dir, run_id, suite_names, data_docs=data_docs)
     metrics = scorer.metrics()
     result.metrics, result.metrics_detail = metrics.table, metrics.detail

@@ -96,17 +96,11 @@ def process_batch(
         return out
     frame = derive.derive_predictions_polars(task, batch.frame, articles).with_columns(batch.keys())
     out.keys = out.run.update(frame)
-    wanted = [key for tally in out.run.tallies for key, _ in tally.examples]
+    wanted = [key for tally in out.run.tallies for key, _ in tally.examples]  # only the kept examples are located
     located = (
         frame.select(suite_engine.ROW_KEY).with_row_index("_row").filter(pl.col(suite_engine.ROW_KEY).is_in(wanted))
-        if wanted
-        else None
     )
-    positions = (
-        dict(zip(located[suite_engine.ROW_KEY].to_list(), located["_row"].to_list(), strict=True))
-        if located is not None
-        else {}
-    )
+    positions = dict(zip(located[suite_engine.ROW_KEY].to_list(), located["_row"].to_list(), strict=True))
     for index, tally in enumerate(out.run.tallies):
         check = (out.run.expectations[index].get("meta") or {}).get("check")
         for key, _ in tally.examples:
@@ -136,8 +130,9 @@ class KeyPartitions:
 
     A spill writes each check's buffered rows sorted by partition into one Arrow IPC file,
     one record batch per partition, and notes which batches belong to which partition;
-    reading a partition back maps those batches. So a spill costs one sort and one write
-    whatever the number of partitions (10^8 rows make about 400).
+    reading a partition back reads those batches (not memory-mapped: mapped pages count as
+    resident). So a spill costs one sort and one write whatever the number of partitions
+    (10^8 rows make about 400).
     """
 
     def __init__(self, n_partitions: int, spill_rows: int = SPILL_ROWS) -> None:
@@ -194,9 +189,7 @@ class KeyPartitions:
         if writer is not None:
             writer.close()
             assert self.folder is not None
-            reader = pa.ipc.open_file(
-                pa.OSFile(str(Path(self.folder.name) / f"{check}.arrow"))
-            )  # not mapped: mapped pages count as resident
+            reader = pa.ipc.open_file(pa.OSFile(str(Path(self.folder.name) / f"{check}.arrow")))
         for partition in range(self.n):
             pieces = [reader.get_batch(i) for i in self.index[check][partition]] if reader is not None else []
             if table is not None and offsets[partition + 1] > offsets[partition]:
